@@ -1,0 +1,3 @@
+from hrom.cli.main import main
+
+raise SystemExit(main())

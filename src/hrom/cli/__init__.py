@@ -1,0 +1,1 @@
+"""Command-line interface: ``hrom <command>``; each command lives in its own module."""

@@ -1,0 +1,1 @@
+"""hrom.export."""
