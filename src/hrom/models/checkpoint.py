@@ -1,0 +1,181 @@
+"""Checkpoints: one file with weights, full model config and the hrom version.
+
+``load_model(path)`` rebuilds the network with no other argument.  ``load_backbone_weights``
+loads ImageNet HRNet weights (official ``hrnetv2_w18_imagenet_pretrained.pth`` or timm
+``hrnet_w18`` state dicts) by name and reports what matched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from hrom import __version__
+from hrom.config import from_dict, to_dict
+from hrom.errors import HromError
+from hrom.models.config import PRESETS, ModelConfig
+from hrom.models.hrom import HROM, build_model
+
+FORMAT = "hrom-checkpoint"
+FORMAT_VERSION = 1
+BUNDLED_NAME = "hrom_bundled.pt"
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> Path:
+    """torch.save to a temp file in the same folder, then rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def checkpoint_dict(model: HROM, tracker_hp: dict | None = None, extra: dict | None = None) -> dict:
+    """The serialisable checkpoint content (plain types + tensors, loadable with weights_only)."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    ckpt = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "hrom_version": __version__,
+        "model_config": to_dict(model.config),
+        "state_dict": state,
+    }
+    if tracker_hp:
+        ckpt["tracker_hp"] = dict(tracker_hp)
+    if extra:
+        ckpt["extra"] = dict(extra)
+    return ckpt
+
+
+def save_checkpoint(model: HROM, path: str | Path, tracker_hp: dict | None = None, extra: dict | None = None) -> Path:
+    """Write ``model`` (weights + config + version, optional tracker hyper-parameters) atomically."""
+    return atomic_torch_save(checkpoint_dict(model, tracker_hp, extra), path)
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """The raw checkpoint dict, after checking that the file is an hrom checkpoint."""
+    p = Path(path)
+    if not p.is_file():
+        raise HromError(f"{p}: checkpoint not found (expected an hrom .pt file written by `hrom train` or save_checkpoint)")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for non-checkpoint files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HromError(f"{p}: not a readable checkpoint ({first[:160]}); expected an hrom .pt file") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        hint = ""
+        if isinstance(ckpt, dict) and any(str(k).startswith(("conv1", "layer1", "stage2", "module.")) for k in ckpt):
+            hint = " (this looks like an HRNet backbone state dict: load it with load_backbone_weights / train.backbone_weights)"
+        raise HromError(f"{p}: not an hrom checkpoint{hint}; expected a dict with format={FORMAT!r}, model_config and state_dict")
+    return ckpt
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> HROM:
+    """Rebuild the network stored in ``path`` (config + weights), in eval mode, on ``device``."""
+    ckpt = read_checkpoint(path)
+    cfg = from_dict(ModelConfig, ckpt["model_config"], where="model_config")
+    model = HROM(cfg)
+    try:
+        model.load_state_dict(ckpt["state_dict"], strict=True)
+    except RuntimeError as exc:
+        msg = str(exc).splitlines()[0]
+        raise HromError(f"{path}: weights do not match the stored model config {cfg.name} ({msg})") from None
+    model.checkpoint_meta = {k: v for k, v in ckpt.items() if k not in ("state_dict",)}
+    model.checkpoint_path = str(path)
+    return model.to(device).eval()
+
+
+def bundled_checkpoint() -> Path | None:
+    """Path of the weights shipped inside the package, or None when none are shipped."""
+    p = Path(__file__).resolve().parent.parent / "assets" / BUNDLED_NAME
+    return p if p.is_file() else None
+
+
+def resolve_model(spec: str | Path, device: str | torch.device = "cpu") -> HROM:
+    """A preset name gives a freshly initialised network; anything else is a checkpoint path."""
+    s = str(spec)
+    if s in PRESETS:
+        model = build_model(s, device).eval()
+        model.checkpoint_meta = {}
+        return model
+    if not Path(s).exists():
+        raise HromError(f"{s}: neither a model preset ({', '.join(PRESETS)}) nor an existing checkpoint file")
+    return load_model(s, device)
+
+
+@dataclass
+class LoadReport:
+    """What happened when loading external weights into a module, by tensor name."""
+
+    loaded: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    shape_mismatch: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{len(self.loaded)} tensors loaded, {len(self.missing)} missing, "
+                f"{len(self.unexpected)} unexpected, {len(self.shape_mismatch)} with another shape")
+
+
+def _unwrap_state_dict(obj: Any, where: str) -> dict[str, torch.Tensor]:
+    if isinstance(obj, dict) and obj.get("format") == FORMAT:
+        obj = {k[len("backbone."):]: v for k, v in obj["state_dict"].items() if k.startswith("backbone.")}
+    for key in ("state_dict", "model", "net"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise HromError(f"{where}: not a state dict of tensors (expected an HRNet ImageNet checkpoint)")
+    out = {}
+    for k, v in obj.items():
+        for prefix in ("module.", "backbone.", "model."):
+            if k.startswith(prefix):
+                k = k[len(prefix):]
+        out[k] = v
+    return out
+
+
+def load_backbone_weights(backbone: nn.Module, source: str | Path | dict) -> LoadReport:
+    """Copy every tensor whose name and shape match into ``backbone``; report the rest.
+
+    Accepts the official HRNet classification checkpoints, timm ``hrnet_w*`` state dicts and
+    hrom checkpoints (their ``backbone.*`` part).  Classifier/stage-4 tensors are "unexpected".
+    """
+    if isinstance(source, dict):
+        where, obj = "state dict", source
+    else:
+        where = str(source)
+        if not Path(source).is_file():
+            raise HromError(f"{source}: backbone weights not found (expected an HRNet ImageNet .pth file)")
+        try:
+            obj = torch.load(source, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise HromError(f"{source}: not a readable PyTorch file ({type(exc).__name__})") from None
+    incoming = _unwrap_state_dict(obj, where)
+    own = backbone.state_dict()
+    report = LoadReport()
+    update = {}
+    for name, tensor in incoming.items():
+        if name not in own:
+            report.unexpected.append(name)
+        elif own[name].shape != tensor.shape:
+            report.shape_mismatch.append(name)
+        else:
+            update[name] = tensor
+            report.loaded.append(name)
+    report.missing = [k for k in own if k not in update]
+    if not update:
+        raise HromError(f"{where}: no tensor name matches the HRNet backbone (expected conv1.*, layer1.*, stage2.* ...)")
+    backbone.load_state_dict(update, strict=False)
+    return report
