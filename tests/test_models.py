@@ -188,3 +188,13 @@ def test_bad_model_gives_one_line_and_exit_2(tmp_path, kind):
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and expect in lines[0] and "Traceback" not in res.stderr
+
+
+def test_info_reports_imagenet_weight_loading(tmp_path):
+    timm = pytest.importorskip("timm", reason="timm (dev extra) builds a state dict in the official HRNet naming")
+    path = tmp_path / "hrnetv2_w18_imagenet_pretrained.pth"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in timm.create_model("hrnet_w18", pretrained=False).state_dict().items()}}, path)
+    res = _hrom("info", "hrom-w18", "--json", "--backbone-weights", str(path))
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)["backbone_weights"]
+    assert (report["loaded"], report["missing"], report["shape_mismatch"]) == (960, 60, 0)

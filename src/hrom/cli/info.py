@@ -12,10 +12,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", metavar="PRESET_OR_CHECKPOINT", nargs="?", help="a preset name (see --list) or an hrom checkpoint file")
     p.add_argument("--list", action="store_true", help="list the model presets and exit")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--backbone-weights", metavar="PTH", help="also load HRNet ImageNet weights into the backbone by name and report how many tensors matched")
     p.set_defaults(func=run)
 
 
-def summarise(spec: str) -> dict:
+def summarise(spec: str, backbone_weights: str | None = None) -> dict:
     import torch
 
     from hrom.config import to_dict
@@ -24,6 +25,13 @@ def summarise(spec: str) -> dict:
 
     model = resolve_model(spec)
     cfg = model.config
+    report = None
+    if backbone_weights:
+        from hrom.models.checkpoint import load_backbone_weights
+
+        r = load_backbone_weights(model.backbone, backbone_weights)
+        report = {"loaded": len(r.loaded), "missing": len(r.missing), "unexpected": len(r.unexpected),
+                  "shape_mismatch": len(r.shape_mismatch), "summary": r.summary()}
     params = count_params(model)
     flops = count_flops(model)
     with torch.no_grad():
@@ -45,6 +53,7 @@ def summarise(spec: str) -> dict:
         "loc_shape": list(loc.shape),
         "hrom_version": meta.get("hrom_version"),
         "config": to_dict(cfg),
+        "backbone_weights": report,
     }
 
 
@@ -57,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             parts = [t for t, on in (("CM", cfg.channel_mask), ("SM", cfg.spatial_mask), ("DeConv", cfg.deformable)) if on]
             print(f"{name:<16} w{cfg.width:<3} {reps:<12} {'+'.join(parts) or '-':<14} {PRESET_NOTES.get(name, '')}")
         return 0
-    info = summarise(args.model)
+    info = summarise(args.model, args.backbone_weights)
     if args.json:
         print(json.dumps(info))
         return 0
@@ -72,4 +81,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"  template pass {cfg['template_size']}x{cfg['template_size']}: {info['flops_template'] / 1e9:8.2f} GFLOPs")
     print(f"  search pass   {cfg['search_size']}x{cfg['search_size']}: {info['flops_search'] / 1e9:8.2f} GFLOPs")
     print(f"  outputs: cls {tuple(info['cls_shape'])}, loc {tuple(info['loc_shape'])}")
+    if info["backbone_weights"]:
+        print(f"  backbone weights {args.backbone_weights}: {info['backbone_weights']['summary']}")
     return 0
