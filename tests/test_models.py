@@ -17,7 +17,13 @@ from hrom.models.hrnet import HRNetBackbone
 from hrom.models.masks import ChannelMask, SpatialMask
 from hrom.models.rpn import DeformableConv, xcorr_depthwise
 
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_grad():
+    """Inference only in this module (scoped: other modules train)."""
+    with torch.no_grad():
+        yield
 
 
 def _inputs(batch=1):

@@ -1,0 +1,91 @@
+"""The per-sequence tracking loops: one-pass evaluation (OPE) and the VOT baseline (supervised)
+experiment with re-initialisation after failures."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from hrom.benchmarks.metrics import polygon_iou
+from hrom.benchmarks.sequence import Sequence
+from hrom.errors import HromError
+
+VOT_SKIP = 5     # frames after a failure until the tracker is re-initialised
+VOT_BURNIN = 10  # frames after each (re)initialisation left out of accuracy
+
+
+def read_frame(path) -> np.ndarray:
+    import cv2
+
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise HromError(f"{path}: cannot read the image (missing or corrupt); expected a JPEG/PNG frame")
+    return img
+
+
+def _box(out, where: str) -> np.ndarray:
+    box = np.asarray(out, dtype=np.float64).reshape(-1)
+    if box.shape != (4,):
+        raise HromError(f"{where}: tracker.update returned {out!r}; expected x, y, w, h")
+    return box
+
+
+def run_ope(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Initialise on frame 1, track every later frame. Returns (N, 4) boxes (row 0 = the given
+    box) and (N,) seconds per frame (init included; image decoding excluded)."""
+    init = seq.init_box(0)
+    if not np.all(np.isfinite(init)):
+        raise HromError(f"{seq.name}: the first ground-truth box is {init.tolist()}; expected a box to initialise with")
+    boxes = np.zeros((len(seq), 4))
+    times = np.zeros(len(seq))
+    for i, frame in enumerate(seq.frames):
+        img = read_frame(frame)
+        t0 = time.perf_counter()
+        if i == 0:
+            tracker.init(img, init.copy())
+            boxes[0] = init
+        else:
+            boxes[i] = _box(tracker.update(img), f"{seq.name} frame {i + 1}")
+        times[i] = time.perf_counter() - t0
+        if on_frame:
+            on_frame()
+    return boxes, times
+
+
+def run_vot_baseline(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None) -> tuple[list, np.ndarray]:
+    """VOT supervised experiment: a failure (overlap 0 with the ground-truth polygon inside the
+    image) is recorded as ``2``, the next ``VOT_SKIP - 1`` frames as ``0``, and the tracker is
+    re-initialised ``VOT_SKIP`` frames after the failure (``1``). Skipped frames have time NaN."""
+    polys = seq.polygons if seq.polygons is not None else None
+    out: list = []
+    times = np.full(len(seq), np.nan)
+    bound = None
+    failed, restart = False, -1
+    for i, frame in enumerate(seq.frames):
+        if failed and i != restart:
+            out.append(0)
+            if on_frame:
+                on_frame()
+            continue
+        img = read_frame(frame)
+        if bound is None:
+            bound = (img.shape[1], img.shape[0])
+        t0 = time.perf_counter()
+        if i == 0 or failed:
+            tracker.init(img, seq.init_box(i))
+            out.append(1)
+            failed = False
+        else:
+            box = _box(tracker.update(img), f"{seq.name} frame {i + 1}")
+            gt = polys[i] if polys is not None else seq.boxes[i]
+            if polygon_iou(box, gt, bound) <= 0.0:
+                out.append(2)
+                failed, restart = True, i + VOT_SKIP
+            else:
+                out.append(box)
+        times[i] = time.perf_counter() - t0
+        if on_frame:
+            on_frame()
+    return out, times

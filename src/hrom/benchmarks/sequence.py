@@ -1,0 +1,154 @@
+"""The one sequence type every benchmark reader returns, and the annotation parsing they share.
+
+Readers differ only in where files live; everything after them (running, scoring, reports)
+sees a :class:`Sequence` with boxes as an ``(N, 4)`` float array of ``x, y, w, h`` (NaN where the
+target has no box), optional VOT polygons, and attribute information.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hrom.errors import HromError
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+@dataclass
+class Sequence:
+    """A benchmark sequence: frames, ground truth and attribute information.
+
+    ``boxes``: (N, 4) float64 x, y, w, h, NaN rows where absent (GOT-10k test: only row 0).
+    ``polygons``: (N, 8) corners for VOT (None elsewhere). ``attributes``: sequence-level labels
+    (OTB / UAV123 / LaSOT); ``tags``: per-frame boolean arrays (VOT tags, LaSOT occlusion).
+    ``absent``: (N,) bool, True where the target is marked absent/not visible (None if unknown).
+    """
+
+    name: str
+    frames: list[Path]
+    boxes: np.ndarray
+    polygons: np.ndarray | None = None
+    attributes: tuple[str, ...] = ()
+    tags: dict[str, np.ndarray] = field(default_factory=dict)
+    absent: np.ndarray | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def init_box(self, index: int = 0) -> np.ndarray:
+        """The box a tracker is (re)started with at ``index``.
+
+        For polygon ground truth this is the area-preserving axis-aligned box (same centre,
+        area of the polygon) that pysot and the GOT-10k toolkit give VOT trackers.
+        """
+        if self.polygons is not None:
+            return polygon_to_init_box(self.polygons[index : index + 1])[0]
+        return self.boxes[index].astype(np.float64)
+
+
+_SPLIT = re.compile(r"[,\s]+")
+
+
+def read_matrix(path: Path, widths: tuple[int, ...] = (4,), what: str = "x,y,w,h") -> np.ndarray:
+    """Numbers per line separated by commas, tabs or spaces; ``NaN`` rows allowed.
+
+    Raises HromError naming the file and line when a row has the wrong number of values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HromError(f"{path}: file not found; expected {what} per line")
+    rows: list[list[float]] = []
+    with open(path, "r", encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            text = line.strip()
+            if not text:
+                continue
+            parts = [p for p in _SPLIT.split(text) if p]
+            try:
+                values = [float(p) for p in parts]
+            except ValueError:
+                raise HromError(f"{path}:{lineno}: cannot read {text!r} as numbers; expected {what}") from None
+            rows.append(values)
+    if not rows:
+        raise HromError(f"{path}: empty; expected {what} per line")
+    n = len(rows[0])
+    if n not in widths:
+        raise HromError(f"{path}:1: {n} values per line; expected {what} ({' or '.join(map(str, widths))} values)")
+    for lineno, r in enumerate(rows, 1):
+        if len(r) != n:
+            raise HromError(f"{path}:{lineno}: {len(r)} values; expected {n} like the first line")
+    return np.asarray(rows, dtype=np.float64)
+
+
+def read_flags(path: Path, length: int) -> np.ndarray:
+    """A 0/1 label file (one value per line or comma-separated on one line), padded to ``length``."""
+    text = Path(path).read_text().replace(",", " ").split()
+    try:
+        values = np.array([float(t) for t in text], dtype=np.float64)
+    except ValueError:
+        raise HromError(f"{path}: expected 0/1 values") from None
+    if len(values) > length:
+        raise HromError(f"{path}: {len(values)} values for {length} frames; expected at most one per frame")
+    out = np.zeros(length, dtype=np.float64)
+    out[: len(values)] = values
+    return out
+
+
+def list_images(folder: Path, seq: str) -> list[Path]:
+    """Sorted image files of a folder (one directory listing, no per-file stat)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise HromError(f"{seq}: image folder {folder} not found")
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTS))
+    if not names:
+        raise HromError(f"{seq}: no images (.jpg/.png) in {folder}")
+    return [folder / n for n in names]
+
+
+def check_frames_exist(frames: list[Path], seq: str) -> None:
+    """Fail with the first missing frame (listing each folder once)."""
+    listing: dict[Path, set[str]] = {}
+    for p in frames:
+        names = listing.get(p.parent)
+        if names is None:
+            names = set(os.listdir(p.parent)) if p.parent.is_dir() else set()
+            listing[p.parent] = names
+        if p.name not in names:
+            raise HromError(f"{seq}: frame {p} missing; expected {len(frames)} frames")
+
+
+def polygon_to_hull(polys: np.ndarray) -> np.ndarray:
+    """(N, 8) corners -> (N, 4) axis-aligned bounding box x, y, w, h."""
+    xs, ys = polys[:, 0::2], polys[:, 1::2]
+    x1, y1 = xs.min(1), ys.min(1)
+    return np.stack([x1, y1, xs.max(1) - x1, ys.max(1) - y1], axis=1)
+
+
+def polygon_to_init_box(polys: np.ndarray) -> np.ndarray:
+    """(N, 8) corners -> (N, 4) box with the polygon's centre and area (VOT/pysot initialisation)."""
+    xs, ys = polys[:, 0::2], polys[:, 1::2]
+    cx, cy = xs.mean(1), ys.mean(1)
+    x1, x2, y1, y2 = xs.min(1), xs.max(1), ys.min(1), ys.max(1)
+    a1 = np.linalg.norm(polys[:, 0:2] - polys[:, 2:4], axis=1) * np.linalg.norm(polys[:, 2:4] - polys[:, 4:6], axis=1)
+    a2 = (x2 - x1) * (y2 - y1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sqrt(a1 / a2)
+    s = np.where(np.isfinite(s), s, 1.0)
+    w, h = s * (x2 - x1) + 1, s * (y2 - y1) + 1
+    return np.stack([cx - w / 2, cy - h / 2, w, h], axis=1)
+
+
+def rect_to_polygon(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) x, y, w, h -> (N, 8) corners clockwise from top-left."""
+    x, y, w, h = boxes.T
+    return np.stack([x, y, x + w, y, x + w, y + h, x, y + h], axis=1)
+
+
+def count_mismatch(seq: str, gt_file: Path, n_boxes: int, n_frames: int, where: Path) -> HromError:
+    return HromError(f"{seq}: {gt_file} has {n_boxes} boxes but {where} has {n_frames} frames; expected one box per frame")

@@ -1,0 +1,114 @@
+"""VOT-2018 (short-term, baseline experiment) from a VOT toolkit workspace or pysot's folder.
+
+Workspace: ``<ws>/sequences/list.txt``; per sequence a ``sequence`` file of ``key=value`` lines
+(``channels.color=color/%08d.jpg``), the frames, ``groundtruth.txt`` with 8 polygon values
+``x1,y1,...,x4,y4`` (or 4 values ``x,y,w,h``) per line and per-frame ``*.tag`` files (one 0/1
+per line, missing trailing lines = 0). Older workspaces without a ``sequence`` file keep the
+JPEGs in the sequence folder (or ``color/``). pysot's layout is ``<root>/VOT2018.json`` with
+``img_names``, ``gt_rect`` and per-frame tag lists, images under ``<root>/<seq>/color/``.
+Polygons are kept for the VOT overlap; ``boxes`` are their axis-aligned hull.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hrom.benchmarks.base import Reader
+from hrom.benchmarks.sequence import (Sequence, check_frames_exist, list_images, polygon_to_hull, read_flags,
+                                      read_matrix, rect_to_polygon)
+from hrom.errors import HromError
+
+TAGS = ("camera_motion", "illum_change", "motion_change", "occlusion", "size_change")
+
+
+def _polygons(values: np.ndarray) -> np.ndarray:
+    return values if values.shape[1] == 8 else rect_to_polygon(values)
+
+
+class VOTReader(Reader):
+    protocol = "vot"
+
+    def __init__(self, root: Path, version: str = "vot2018", partial: bool = False):
+        super().__init__(root, partial)
+        self.json_file = None
+        for base in (self.root / "sequences", self.root):
+            if (base / "list.txt").is_file():
+                self.seq_root = base
+                break
+        else:
+            js = self.root / "VOT2018.json"
+            if not js.is_file():
+                raise HromError(f"{self.root}: no sequences/list.txt or VOT2018.json; expected a VOT workspace "
+                                f"(<ws>/sequences/list.txt) or pysot's VOT2018 folder")
+            self.seq_root = self.root
+            self.json_file = js
+        if self.json_file is not None:
+            try:
+                self._json = json.loads(self.json_file.read_text())
+            except ValueError as exc:
+                raise HromError(f"{self.json_file}: not valid JSON ({exc})") from None
+            self._names = sorted(self._json)
+        else:
+            listed = [s.strip() for s in (self.seq_root / "list.txt").read_text().splitlines() if s.strip()]
+            missing = [s for s in listed if not (self.seq_root / s / "groundtruth.txt").is_file()]
+            self.check_missing(missing, len(listed), "<ws>/sequences/<seq>/groundtruth.txt for each name in list.txt")
+            self._names = [s for s in listed if s not in missing]
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def load(self, name: str) -> Sequence:
+        if name not in self._names:
+            raise HromError(f"{name}: not listed in {self.json_file or self.seq_root / 'list.txt'}")
+        if self.json_file is not None:
+            return self._load_json(name)
+        d = self.seq_root / name
+        gt_file = d / "groundtruth.txt"
+        gt = read_matrix(gt_file, widths=(4, 8), what="x1,y1,...,x4,y4 or x,y,w,h")
+        meta = {}
+        seq_file = d / "sequence"
+        if seq_file.is_file():
+            for line in seq_file.read_text().splitlines():
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    meta[k.strip()] = v.strip()
+            pattern = meta.get("channels.color")
+            if not pattern:
+                raise HromError(f"{seq_file}: no channels.color=... line; expected e.g. channels.color=color/%08d.jpg")
+            try:
+                frames = [d / (pattern % (i + 1)) for i in range(len(gt))]
+            except (TypeError, ValueError):
+                raise HromError(f"{seq_file}: channels.color={pattern!r} is not a %d pattern") from None
+            check_frames_exist(frames, name)
+        else:
+            img_dir = d / "color" if (d / "color").is_dir() else d
+            frames = list_images(img_dir, name)
+            if len(frames) != len(gt):
+                raise HromError(f"{name}: {gt_file} has {len(gt)} regions but {img_dir} has {len(frames)} frames; "
+                                f"expected one region per frame")
+        tags = {}
+        for f in sorted(list(d.glob("*.tag")) + list(d.glob("*.label"))):
+            tags[f.stem] = read_flags(f, len(frames)) > 0
+        polys = _polygons(gt)
+        return Sequence(name=name, frames=frames, boxes=polygon_to_hull(polys), polygons=polys, tags=tags, meta=meta)
+
+    def _load_json(self, name: str) -> Sequence:
+        info = self._json[name]
+        try:
+            frames = [self.root / p for p in info["img_names"]]
+            gt = np.asarray(info["gt_rect"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise HromError(f"{self.json_file}: entry {name} lacks img_names/gt_rect ({exc})") from None
+        if gt.ndim != 2 or gt.shape[1] not in (4, 8) or len(gt) != len(frames):
+            raise HromError(f"{self.json_file}: {name} has {len(gt)} regions for {len(frames)} frames; expected one 4/8-value region per frame")
+        if not frames[0].is_file():
+            # pysot's JSON names images "<seq>/color/..."; some copies drop the "color/" folder
+            alt = [self.root / name / "color" / p.name for p in frames]
+            frames = alt if alt[0].is_file() else frames
+        check_frames_exist(frames, name)
+        tags = {t: np.asarray(info[t], dtype=bool)[: len(frames)] for t in TAGS if t in info}
+        polys = _polygons(gt)
+        return Sequence(name=name, frames=frames, boxes=polygon_to_hull(polys), polygons=polys, tags=tags)

@@ -1,0 +1,202 @@
+"""``hrom track SOURCE --box x,y,w,h``: run a tracker on a video, an image folder or a glob.
+
+Writes one ``x,y,w,h`` line per frame (the first is the given box; ``--scores`` adds the
+confidence as a 5th column) and optionally an annotated video.  Outputs are written to temporary
+files and renamed at the end, so an error or Ctrl-C never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "track", help="track one object through a video, an image folder or a glob of images",
+        description="Track the object in --box through SOURCE (a video file, a folder of images sorted "
+                    "naturally, or a glob such as 'frames/*.jpg'). Prints a summary; writes boxes with --out "
+                    "and an annotated video with --video.")
+    p.add_argument("source", metavar="SOURCE", help="video file, image folder, or glob pattern (quote it)")
+    box = p.add_mutually_exclusive_group(required=True)
+    box.add_argument("--box", metavar="X,Y,W,H", help="the target in the first tracked frame (0-based pixels)")
+    box.add_argument("--box-file", metavar="FILE", help="read X,Y,W,H from the first line of FILE (e.g. groundtruth_rect.txt)")
+    p.add_argument("--model", metavar="CHECKPOINT_OR_PRESET", default=None,
+                   help="hrom checkpoint, model preset (e.g. hrom-w18, untrained), or OpenCV tracker "
+                        "(kcf, csrt, mil, nano, vit); default: the bundled HROM weights")
+    p.add_argument("--hp", metavar="NAME_OR_YAML", default=None,
+                   help="tracker hyper-parameters: default, vot, otb, uav, lasot, got10k, or a YAML file "
+                        "(default: the checkpoint's own, else 'default')")
+    p.add_argument("--out", metavar="BOXES.txt", help="write one x,y,w,h line per frame")
+    p.add_argument("--scores", action="store_true", help="add the tracker's confidence as a 5th column to --out")
+    p.add_argument("--video", metavar="ANNOTATED.mp4", help="write the frames with the box and score drawn (mp4v)")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    p.add_argument("--backend", default="torch", help="network runtime (default: torch)")
+    p.add_argument("--start-frame", type=int, default=0, metavar="N",
+                   help="0-based index of the first frame to track; the box refers to that frame (default 0)")
+    p.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N frames")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
+
+
+def parse_box(text: str, where: str) -> list[float]:
+    """Four numbers separated by commas, spaces or tabs; anything else is a HromError."""
+    from hrom.errors import HromError
+
+    parts = [t for t in re.split(r"[,\s]+", text.strip()) if t]
+    if len(parts) != 4 or not all(re.fullmatch(_NUM, t, flags=re.IGNORECASE) for t in parts):
+        raise HromError(f"{where}: expected x,y,w,h (four numbers), got {text.strip()!r}")
+    return [float(t) for t in parts]
+
+
+def read_box_file(path: str) -> list[float]:
+    from hrom.errors import HromError
+
+    p = Path(path)
+    if not p.is_file():
+        raise HromError(f"{p}: box file not found (expected a text file whose first line is x,y,w,h)")
+    try:
+        lines = [ln for ln in p.read_text().splitlines() if ln.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HromError(f"{p}: cannot read box file ({type(exc).__name__})") from None
+    if not lines:
+        raise HromError(f"{p}: box file is empty (expected x,y,w,h on the first line)")
+    return parse_box(lines[0], f"{p} line 1")
+
+
+def _temp_beside(path: Path) -> Path:
+    """A temp file in the destination folder with the same suffix (OpenCV picks the container by it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; outputs get the usual permissions
+    return Path(tmp)
+
+
+def _draw(frame, box, score, name: str) -> None:
+    import cv2
+
+    x, y, w, h = (int(round(v)) for v in box)
+    cv2.rectangle(frame, (x, y), (x + w, y + h), (0, 255, 0), 2)
+    label = name if math.isnan(score) else f"{name} {score:.2f}"
+    cv2.putText(frame, label, (max(0, x), max(14, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 255, 0), 1, cv2.LINE_AA)
+
+
+def run(args: argparse.Namespace) -> int:
+    import cv2
+    from tqdm import tqdm
+
+    from hrom.errors import HromError
+    from hrom.tracking.factory import bundled_model_path, create_tracker
+    from hrom.tracking.frames import check_box
+    from hrom.tracking.sources import open_source
+
+    # -- everything checkable before work ------------------------------------------------------
+    box = parse_box(args.box, "--box") if args.box is not None else read_box_file(args.box_file)
+    check_box(box, where="--box")
+    if args.start_frame < 0:
+        raise HromError(f"--start-frame: must be >= 0, got {args.start_frame}")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise HromError(f"--max-frames: must be >= 1, got {args.max_frames}")
+    for opt, value in (("--out", args.out), ("--video", args.video)):
+        if value and Path(value).is_dir():
+            raise HromError(f"{value}: {opt} is a folder; expected a file path")
+    spec = args.model if args.model is not None else "hrom"
+    if spec == "hrom":
+        bundled_model_path()  # says clearly that no weights are bundled, before any work
+    source = open_source(args.source)
+    if len(source) and args.start_frame >= len(source):
+        raise HromError(f"--start-frame {args.start_frame}: {args.source} has only {len(source)} frames")
+
+    frames = source.frames(args.start_frame)
+    first = next(frames, None)
+    if first is None:
+        raise HromError(f"--start-frame {args.start_frame}: {args.source} ended before that frame")
+    height, width = first.shape[:2]
+    check_box(box, (width, height), where=f"--box (frame {args.start_frame}, {width}x{height})")
+    tracker = create_tracker(spec, device=args.device, hp=args.hp, backend=args.backend)
+
+    total = (len(source) - args.start_frame) if len(source) else None
+    if args.max_frames is not None:
+        total = min(total, args.max_frames) if total else args.max_frames
+
+    temps: list[Path] = []
+    writer = None
+    try:
+        if args.video:
+            vtmp = _temp_beside(Path(args.video))
+            temps.append(vtmp)
+            writer = cv2.VideoWriter(str(vtmp), cv2.VideoWriter_fourcc(*"mp4v"), float(source.fps), (width, height))
+            if not writer.isOpened():
+                raise HromError(f"{args.video}: cannot write a video here (use a .mp4 or .avi path)")
+
+        lines: list[str] = []
+        t_track = 0.0
+        t_start = time.perf_counter()
+        bar = tqdm(total=total, unit="frame", desc=f"{tracker.name}", disable=True if args.quiet else None,
+                   file=sys.stderr, leave=False)
+        index = args.start_frame
+        frame = first
+        n = 0
+        while frame is not None:
+            if frame.shape[:2] != (height, width) and writer is not None:
+                raise HromError(f"{source.frame_name(index)}: frame size {frame.shape[1]}x{frame.shape[0]} differs from "
+                                f"the first frame's {width}x{height}; cannot write one video (drop --video)")
+            t0 = time.perf_counter()
+            if n == 0:
+                tracker.init(frame, box)
+                out_box, score = list(box), 1.0
+            else:
+                out_box, score = list(tracker.update(frame)), float(tracker.score)
+            t_track += time.perf_counter() - t0
+            line = ",".join(f"{v:.3f}" for v in out_box)
+            lines.append(f"{line},{score:.4f}" if args.scores else line)
+            if writer is not None:
+                _draw(frame, out_box, score, tracker.name)
+                writer.write(frame)
+            n += 1
+            bar.update(1)
+            index += 1
+            if args.max_frames is not None and n >= args.max_frames:
+                break
+            frame = next(frames, None)
+        bar.close()
+        elapsed = time.perf_counter() - t_start
+
+        if writer is not None:
+            writer.release()
+            writer = None
+            os.replace(temps[0], args.video)
+        if args.out:
+            otmp = _temp_beside(Path(args.out))
+            temps.append(otmp)
+            otmp.write_text("\n".join(lines) + "\n")
+            os.replace(otmp, args.out)
+    finally:
+        if writer is not None:
+            writer.release()
+        for t in temps:
+            if t.exists():
+                t.unlink()
+
+    if len(source) and not args.max_frames and index < len(source):
+        print(f"hrom track: warning: {args.source} ended at frame {index}, its header says {len(source)} frames",
+              file=sys.stderr)
+    fps_track = n / t_track if t_track > 0 else float("inf")
+    print(f"tracked {n} frames of {args.source} with {tracker.name} in {elapsed:.1f} s: "
+          f"{fps_track:.1f} fps tracker, {n / elapsed:.1f} fps overall (decode + tracking + writing)")
+    print(f"boxes: {args.out}" if args.out else "boxes: not written (use --out FILE)")
+    if args.video:
+        print(f"annotated video: {args.video}")
+    return 0

@@ -1,0 +1,194 @@
+"""ONNX Runtime backend for the tracker: same interface as ``TorchBackend``.
+
+``OnnxBackend(source)`` takes an export directory (written by ``hrom export``), an HROM model,
+a preset name or a checkpoint path.  Models are exported on the fly into a cache directory
+keyed by a hash of config + weights + versions (``~/.cache/hrom/onnx/<hash>/``, or
+``$XDG_CACHE_HOME/hrom/onnx``), written atomically (temp dir, then rename), and reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from hrom.errors import HromError
+from hrom.export.onnx_export import (DEFAULT_OPSET, SEARCH_FILE, SIDECAR_FILE, TEMPLATE_FILE, require_onnx)
+from hrom.export.sidecar import SIDECAR_FORMAT
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "hrom" / "onnx"
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def model_hash(model, opset: int) -> str:
+    """Hash of everything that determines the exported graphs."""
+    import onnx
+    import onnxruntime
+    import torch
+    import torchvision
+
+    from hrom import __version__
+    from hrom.config import to_dict
+
+    h = hashlib.sha256()
+    versions = [__version__, torch.__version__, torchvision.__version__, onnx.__version__, onnxruntime.__version__, opset]
+    h.update(json.dumps([versions, to_dict(model.config)], sort_keys=True, default=str).encode())
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:24]
+
+
+def read_sidecar(export_dir: str | Path, check_hashes: bool = True) -> dict:
+    """The sidecar of an export directory, after checking that the graphs are there and complete."""
+    d = Path(export_dir)
+    p = d / SIDECAR_FILE
+    if not p.is_file():
+        raise HromError(f"{d}: not an hrom ONNX export (no {SIDECAR_FILE}); expected a directory written by `hrom export`")
+    try:
+        meta = json.loads(p.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise HromError(f"{p}: unreadable sidecar ({exc}); expected the JSON written by `hrom export`") from None
+    if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
+        raise HromError(f"{p}: not an hrom tracker sidecar; expected format={SIDECAR_FORMAT!r}")
+    for key in ("template", "search"):
+        g = meta["graphs"][key]
+        f = d / g["file"]
+        if not f.is_file():
+            raise HromError(f"{f}: missing {key} graph listed in {SIDECAR_FILE}")
+        if check_hashes and g.get("sha256") and hashlib.sha256(f.read_bytes()).hexdigest() != g["sha256"]:
+            raise HromError(f"{f}: content does not match the SHA-256 in {SIDECAR_FILE} (partial or modified file); re-run `hrom export`")
+    return meta
+
+
+def cached_export(model, opset: int = DEFAULT_OPSET, cache_dir: str | Path | None = None) -> Path:
+    """Export ``model`` into the cache (once) and return the export directory."""
+    from hrom.export.onnx_export import write_export
+
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    final = root / model_hash(model, opset)
+    if (final / SIDECAR_FILE).is_file():
+        try:
+            read_sidecar(final)
+            return final
+        except HromError:
+            shutil.rmtree(final, ignore_errors=True)  # damaged cache entry: rebuild it
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
+    try:
+        write_export(model, tmp, opset)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / SIDECAR_FILE).is_file():  # not a concurrent writer that won the race
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def session_options(threads: int | None = None):
+    """CPU session options: intra-op threads = available cores, sequential, all graph optimisations."""
+    _, ort = require_onnx()
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads or available_cores()
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    return so
+
+
+def _resolve_source(source, opset: int, cache_dir) -> Path:
+    """Export directory for an export dir / HROM / preset / checkpoint path."""
+    from hrom.models.hrom import HROM
+
+    if isinstance(source, HROM):
+        return cached_export(source, opset, cache_dir)
+    s = Path(str(source))
+    if s.is_dir():
+        return s
+    from hrom.models.checkpoint import resolve_model
+
+    return cached_export(resolve_model(str(source), "cpu"), opset, cache_dir)
+
+
+class OnnxBackend:
+    """Runs the exported template / search graphs with onnxruntime on the CPU.
+
+    ``set_template(z)`` takes float32 RGB 0..255 (1,3,127,127); ``search(x)`` takes (1,3,255,255)
+    and returns numpy ``(cls (1,2A,25,25), loc (1,4A,25,25))``.
+    """
+
+    name = "onnx"
+
+    def __init__(self, source, *, opset: int = DEFAULT_OPSET, cache_dir: str | Path | None = None,
+                 threads: int | None = None, providers: list[str] | None = None):
+        _, ort = require_onnx()
+        self.export_dir = _resolve_source(source, opset, cache_dir)
+        self.sidecar = read_sidecar(self.export_dir)
+        so = session_options(threads)
+        providers = providers or ["CPUExecutionProvider"]
+        graphs = self.sidecar["graphs"]
+        try:
+            self._template = ort.InferenceSession(str(self.export_dir / graphs["template"]["file"]), so, providers=providers)
+            self._search = ort.InferenceSession(str(self.export_dir / graphs["search"]["file"]), so, providers=providers)
+        except Exception as exc:  # onnxruntime raises its own exception types
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise HromError(f"{self.export_dir}: onnxruntime cannot load the graphs ({first[:200]})") from None
+        self._t_in = graphs["template"]["inputs"][0]
+        self._s_in = graphs["search"]["inputs"][0]
+        self._state_names = [o["name"] for o in graphs["template"]["outputs"]]
+        self._out_names = [o["name"] for o in graphs["search"]["outputs"]]
+        self._state: dict[str, np.ndarray] | None = None
+        self.config = self.sidecar["model_config"]
+        # like TorchBackend.meta: "tracker_hp" only when the model carries its own hyper-parameters
+        # (the sidecar always lists the full set, defaults included, for other runtimes)
+        self.meta = {"export_dir": str(self.export_dir), "source": self.sidecar.get("source")}
+        if self.sidecar.get("tracker_hp_source") in ("checkpoint", "given"):
+            self.meta["tracker_hp"] = dict(self.sidecar["tracker_hp"])
+
+    @staticmethod
+    def _check(arr: np.ndarray, spec: dict, what: str) -> np.ndarray:
+        arr = np.asarray(arr)
+        if tuple(arr.shape) != tuple(spec["shape"]):
+            raise HromError(f"{what}: got an array of shape {tuple(arr.shape)}; expected {tuple(spec['shape'])} float32 RGB 0..255")
+        return np.ascontiguousarray(arr, dtype=np.float32)
+
+    def set_template(self, z: np.ndarray) -> None:
+        z = self._check(z, self._t_in, "template")
+        outs = self._template.run(self._state_names, {self._t_in["name"]: z})
+        self._state = dict(zip(self._state_names, outs))
+
+    def search(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._state is None:
+            raise HromError("tracker: search() before set_template(); call init(image, box) first")
+        x = self._check(x, self._s_in, "search region")
+        cls, loc = self._search.run(self._out_names, {self._s_in["name"]: x, **self._state})
+        return cls, loc
+
+    def __repr__(self) -> str:
+        return f"OnnxBackend({self.export_dir})"
+
+
+def make_onnx_backend(model_spec, device="cpu") -> OnnxBackend:
+    """Factory for the tracker's backend registry (``make_backend("onnx", spec, device)``)."""
+    dev = str(device)
+    if dev != "cpu":
+        raise HromError(f"device {dev!r}: the onnx backend runs on the CPU (onnxruntime CPUExecutionProvider); use --device cpu")
+    return OnnxBackend(model_spec)

@@ -1,0 +1,48 @@
+"""Per-epoch evaluation hook: any callable ``hook(checkpoint_path, epoch) -> dict of numbers``.
+
+``make_eval_hook`` builds the default one from ``eval.*`` with the evaluation toolkit in
+``hrom.benchmarks`` (imported only when evaluation is asked for): it tracks every (selected)
+sequence of ``eval.benchmark`` under ``eval.root`` with the epoch checkpoint, writes the results
+to ``RUN_DIR/eval/`` (tracker name ``epoch_XX``) and returns the overall scores (success AUC,
+precision, ... or EAO for VOT).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from hrom.errors import HromError
+from hrom.training.config import EvalConfig
+
+EvalHook = Callable[[Path, int], dict]
+
+
+def make_eval_hook(cfg: EvalConfig, results_dir: str | Path) -> EvalHook | None:
+    """The toolkit-backed hook, or None when ``eval.benchmark`` is empty.  The benchmark name,
+    root and sequence list are checked here, before any training."""
+    if not cfg.benchmark:
+        return None
+    from hrom.benchmarks import evaluate, open_benchmark, run_benchmark
+    from hrom.benchmarks.runner import select_sequences
+
+    try:
+        select_sequences(open_benchmark(cfg.benchmark, cfg.root, partial=cfg.partial), cfg.sequences or None)
+    except HromError as exc:
+        raise HromError(f"eval (benchmark={cfg.benchmark!r}, root={cfg.root!r}): {exc}") from None
+
+    def hook(checkpoint: Path, epoch: int) -> dict:
+        name = f"epoch_{epoch:02d}"
+        run_benchmark(str(checkpoint), cfg.benchmark, cfg.root, results_dir, tracker_name=name,
+                      sequences=cfg.sequences or None, partial=cfg.partial, progress=False)
+        report = evaluate(cfg.benchmark, cfg.root, results_dir, trackers=[name], sequences=cfg.sequences or None,
+                          partial=cfg.partial)
+        overall = report["trackers"][name]["overall"]
+        return {k: v for k, v in overall.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+    return hook
+
+
+def wants_eval(cfg: EvalConfig, epoch: int) -> bool:
+    """Whether to evaluate after 1-based ``epoch``."""
+    return epoch >= cfg.start_epoch and (epoch - cfg.start_epoch) % max(cfg.every_epochs, 1) == 0

@@ -1,0 +1,309 @@
+"""The training loop: one code path for a single process and for ``torchrun`` (DDP), CPU or CUDA.
+
+Per iteration: lr from the schedule -> forward under autocast (CUDA + amp only) -> TrackingLoss
+-> scaled backward -> unscale + clip -> SGD step.  Per epoch: the backbone is frozen or not
+according to the schedule (DDP is rebuilt when that changes, since DDP fixes its parameter set
+when built), then an epoch checkpoint, then the optional evaluation hook.  ``latest.pt`` is also
+written every ``checkpoint_every`` iterations; a resumed run repeats the uninterrupted one exactly
+because data order, lr and frozen parts are all functions of (seed, epoch, iteration, rank).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import hashlib
+import random
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from torch.utils.data import DataLoader, Dataset
+
+from hrom.config import to_dict
+from hrom.errors import HromError
+from hrom.training import distributed as dist_utils
+from hrom.training.config import TrainConfig
+from hrom.training.evaluation import EvalHook, make_eval_hook, wants_eval
+from hrom.training.logbook import Logbook
+from hrom.training.losses import TrackingLoss
+from hrom.training.sampling import ResumableDistributedSampler
+from hrom.training.schedule import backbone_frozen, learning_rate, set_backbone_trainable, set_train_mode
+from hrom.training.state import (LATEST, capture_rng, epoch_name, load_training_checkpoint, restore_rng,
+                                 save_training_checkpoint)
+
+BATCH_KEYS = ("template", "search", "label_cls", "label_loc", "label_loc_weight")
+
+
+def build_dataset(cfg: TrainConfig, rank: int, world_size: int) -> Dataset:
+    """This process's training pairs, as described by ``cfg.data`` (sources are checked here)."""
+    from hrom.data.dataset import TrackingPairDataset
+
+    return TrackingPairDataset(cfg.data, rank=rank, world_size=world_size)
+
+
+def write_config(cfg: TrainConfig, run_dir: Path) -> Path:
+    """The resolved config as RUN_DIR/config.yaml (atomic)."""
+    import os
+
+    path = run_dir / "config.yaml"
+    tmp = run_dir / ".config.yaml.tmp"
+    tmp.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+class Trainer:
+    """Owns model, optimizer, data and run directory for one training run (one process)."""
+
+    def __init__(self, cfg: TrainConfig, run_dir: str | Path, dataset: Dataset | None = None,
+                 eval_hook: EvalHook | None = None, resume: bool = False):
+        self.cfg = cfg
+        self.run_dir = Path(run_dir)
+        self.ckpt_dir = self.run_dir / "checkpoints"
+        self.resume = resume
+        self.env = dist_utils.detect_env()
+        self.device = dist_utils.resolve_device(cfg.device, self.env)
+        self.use_amp = bool(cfg.amp and self.device.type == "cuda")
+        self._dataset = dataset
+        self._eval_hook = eval_hook
+        if resume and not (self.ckpt_dir / LATEST).is_file():
+            raise HromError(f"{self.ckpt_dir / LATEST}: nothing to resume (expected a checkpoint from an earlier `hrom train --out {self.run_dir}`)")
+        if not resume and (self.ckpt_dir / LATEST).is_file():
+            raise HromError(f"{self.run_dir}: already holds a training run; pass --resume to continue it or choose another --out")
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def _log(self, msg: str) -> None:
+        if self.env.is_main:
+            from tqdm import tqdm
+
+            tqdm.write(f"[hrom train] {msg}")
+
+    def _build_model(self):
+        from hrom.models.hrom import HROM
+
+        torch.manual_seed(self.cfg.seed)  # identical initial weights on every rank
+        model = HROM(self.cfg.model_config())
+        self.backbone_report = None
+        if self.cfg.backbone_weights and not self.resume:  # a resumed run takes every weight from latest.pt
+            from hrom.models.checkpoint import load_backbone_weights
+
+            report = load_backbone_weights(model.backbone, self.cfg.backbone_weights)
+            self._log(f"backbone weights {self.cfg.backbone_weights}: {report.summary()}")
+            self.backbone_report = report
+        return model.to(self.device)
+
+    def _build_optimizer(self, model) -> torch.optim.SGD:
+        """One SGD over every parameter (frozen ones get no gradient, so SGD leaves them alone)."""
+        o, s = self.cfg.optim, self.cfg.schedule
+        backbone = list(model.backbone.parameters())
+        ids = {id(p) for p in backbone}
+        rest = [p for p in model.parameters() if id(p) not in ids]
+        groups = [{"params": rest, "lr_mult": 1.0, "name": "heads"},
+                  {"params": backbone, "lr_mult": o.backbone_lr_mult, "name": "backbone"}]
+        return torch.optim.SGD(groups, lr=s.base_lr, momentum=o.momentum, weight_decay=o.weight_decay, nesterov=o.nesterov)
+
+    def _loader(self, dataset: Dataset, iters: int):
+        """One loader for the whole run (persistent workers); the sampler is moved per epoch."""
+        rank, world = self.env.rank, self.env.world_size
+        if world > 1 and getattr(dataset, "world_size", 1) == world and getattr(dataset, "rank", None) == rank:
+            rank, world = 0, 1  # the dataset already draws this rank's own pairs (hrom.data's does)
+        sampler = ResumableDistributedSampler(len(dataset), self.cfg.batch_size, iters, rank, world, self.cfg.seed)
+        extra = {}
+        if self.cfg.workers > 0:
+            from hrom.data.loader import seed_worker
+
+            # forkserver, not fork: a forked child of a process that already used OpenCV's thread
+            # pool can deadlock inside OpenCV (seen with crops made in the main process first).
+            extra = dict(persistent_workers=True, prefetch_factor=4,
+                         multiprocessing_context=multiprocessing.get_context("forkserver"),
+                         worker_init_fn=partial(seed_worker, seed=self.cfg.seed, rank=self.env.rank))
+        loader = DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler, num_workers=self.cfg.workers,
+                            drop_last=True, pin_memory=self.device.type == "cuda", **extra)
+        return sampler, loader
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Train to the end of the schedule (or to ``debug.stop_after_iters``); returns a summary."""
+        dist_utils.init(self.env, self.device, self.cfg.dist_timeout_minutes)
+        try:
+            return self._run()
+        finally:
+            if self.env.distributed:
+                dist_utils.shutdown()
+
+    def _run(self) -> dict[str, Any]:
+        cfg, env = self.cfg, self.env
+        random.seed(cfg.seed + env.rank)
+        np.random.seed(cfg.seed + env.rank)
+        dataset = self._dataset if self._dataset is not None else build_dataset(cfg, env.rank, env.world_size)
+        eval_hook = self._eval_hook
+        if eval_hook is None and env.is_main:
+            eval_hook = make_eval_hook(cfg.eval, self.run_dir / "eval")
+        iters = cfg.iterations(env.world_size)
+        model = self._build_model()
+        criterion = TrackingLoss(cfg.loss)
+        optimizer = self._build_optimizer(model)
+        scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        start_epoch, start_iter = 0, 0
+        if self.resume:
+            start_epoch, start_iter = self._restore(model, optimizer, scaler)
+        if env.is_main:
+            self.ckpt_dir.mkdir(parents=True, exist_ok=True)
+            for stale in self.ckpt_dir.glob(".*.tmp"):  # left by a process killed while saving
+                stale.unlink()
+            write_config(cfg, self.run_dir)
+        dist_utils.barrier()
+        log = Logbook(self.run_dir, cfg.tensorboard, start_epoch * iters + start_iter if self.resume else None) if env.is_main else None
+        if log is not None and self.backbone_report is not None:
+            r = self.backbone_report
+            log.write({"event": "backbone_weights", "iter": 0, "path": cfg.backbone_weights, "loaded": len(r.loaded),
+                       "missing": len(r.missing), "unexpected": len(r.unexpected), "shape_mismatch": len(r.shape_mismatch)})
+        if self.resume:
+            self._log(f"resumed from {self.ckpt_dir / LATEST} at epoch {start_epoch + 1}, iteration {start_iter}")
+        self._log(f"{cfg.model} on {self.device}{' (AMP)' if self.use_amp else ''}, {env.world_size} process(es) x "
+                  f"batch {cfg.batch_size}, {iters} iterations/epoch, epochs {start_epoch + 1}..{cfg.schedule.epochs}")
+        sampler, loader = self._loader(dataset, iters)
+        seen: list[str] = []
+        last: dict[str, float] = {}
+        net, net_frozen = model, None
+        try:
+            for epoch in range(start_epoch, cfg.schedule.epochs):
+                frozen = backbone_frozen(cfg.schedule, epoch)
+                if frozen != net_frozen:  # the first epoch, and when the backbone is unfrozen
+                    set_backbone_trainable(model, not frozen)
+                    if env.distributed:
+                        from torch.nn.parallel import DistributedDataParallel as DDP
+
+                        ids = [self.device.index] if self.device.type == "cuda" else None
+                        net = DDP(model, device_ids=ids)
+                    net_frozen = frozen
+                    self._log(f"epoch {epoch + 1}: backbone {'frozen' if frozen else 'trained'}")
+                set_train_mode(model, frozen)
+                if hasattr(dataset, "set_epoch"):
+                    dataset.set_epoch(epoch)
+                first = start_iter if epoch == start_epoch else 0
+                sampler.set_position(epoch, first)
+                stopped, last = self._epoch(net, model, criterion, optimizer, scaler, loader, epoch, first, iters, log, seen)
+                if stopped:
+                    return {"stopped": True, "epoch": epoch, "last": last}
+                self._save(model, optimizer, scaler, epoch + 1, 0, iters, epoch_end=True)
+                if env.is_main and eval_hook is not None and wants_eval(cfg.eval, epoch + 1):
+                    metrics = eval_hook(self.ckpt_dir / epoch_name(epoch + 1), epoch + 1)
+                    log.write({"event": "eval", "epoch": epoch + 1, "iter": (epoch + 1) * iters, "time": time.time(), **metrics})
+                    self._log(f"epoch {epoch + 1} evaluation: {metrics}")
+                dist_utils.barrier()
+            self._log(f"done: {self.ckpt_dir / epoch_name(cfg.schedule.epochs)}")
+            return {"stopped": False, "epoch": cfg.schedule.epochs, "last": last,
+                    "checkpoint": str(self.ckpt_dir / epoch_name(cfg.schedule.epochs))}
+        finally:
+            if cfg.debug.dump_rank_state:
+                self._dump_rank_state(model, seen)
+            if log is not None:
+                log.close()
+
+    def _epoch(self, net, model, criterion, optimizer, scaler, loader, epoch, first, iters, log, seen):
+        cfg, env = self.cfg, self.env
+        bar = None
+        if env.is_main and cfg.progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=iters, initial=first, desc=f"epoch {epoch + 1}/{cfg.schedule.epochs}", unit="it",
+                       dynamic_ncols=True, leave=True)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        pairs_per_step = cfg.batch_size * env.world_size
+        t_last, n_since = time.perf_counter(), 0
+        sums = torch.zeros(3, device=self.device)
+        last: dict[str, float] = {}
+        it = first
+        try:
+            for it, batch in enumerate(loader, start=first):
+                if cfg.debug.dump_rank_state:  # which pairs this rank saw (content hashes)
+                    seen.extend(hashlib.sha1(t.numpy().tobytes()).hexdigest()[:16] for t in batch["search"])
+                lr = learning_rate(cfg.schedule, epoch, it, iters)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * group["lr_mult"]
+                batch = {k: batch[k].to(self.device, non_blocking=True) for k in BATCH_KEYS}
+                with torch.autocast(device_type=self.device.type, enabled=self.use_amp):
+                    cls, loc = net(batch["template"], batch["search"])
+                losses = criterion(cls, loc, batch)
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(losses["loss"]).backward()
+                if cfg.optim.grad_clip > 0:
+                    scaler.unscale_(optimizer)
+                    torch.nn.utils.clip_grad_norm_(trainable, cfg.optim.grad_clip)
+                scaler.step(optimizer)
+                scaler.update()
+                sums += torch.stack([losses["loss"].detach(), losses["cls"].detach(), losses["loc"].detach()])
+                n_since += 1
+                global_iter = epoch * iters + it + 1
+                if global_iter % cfg.log_every == 0 or it + 1 == iters:  # aligned to global steps, also after a resume
+                    mean = dist_utils.mean_across(sums / n_since).tolist()
+                    if not all(np.isfinite(mean)):
+                        raise HromError(f"epoch {epoch + 1} iteration {it + 1}: loss is not finite ({mean[0]}); "
+                                        f"lower schedule.base_lr or check the training data")
+                    now = time.perf_counter()
+                    rate = n_since * pairs_per_step / max(now - t_last, 1e-9)
+                    last = {"iter": global_iter, "epoch": epoch + 1, "loss": mean[0], "cls": mean[1], "loc": mean[2],
+                            "lr": lr, "pairs_per_s": rate, "time": time.time()}
+                    if log is not None:
+                        log.write(last)
+                    if bar is not None:
+                        bar.set_postfix(loss=f"{mean[0]:.4f}", lr=f"{lr:.2e}", pairs_s=f"{rate:.1f}", refresh=False)
+                    t_last, n_since = now, 0
+                    sums.zero_()
+                if bar is not None:
+                    bar.update(1)
+                if cfg.debug.stop_after_iters and global_iter >= cfg.debug.stop_after_iters:
+                    return True, last
+                if cfg.checkpoint_every and global_iter % cfg.checkpoint_every == 0 and it + 1 < iters:
+                    self._save(model, optimizer, scaler, epoch, it + 1, iters, epoch_end=False)
+        finally:
+            if bar is not None:
+                bar.close()
+        if it + 1 < iters:
+            raise HromError(f"the data loader stopped after {it + 1} of {iters} iterations in epoch {epoch + 1}")
+        return False, last
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def _save(self, model, optimizer, scaler, epoch: int, it: int, iters: int, epoch_end: bool) -> None:
+        """Rank 0 writes latest.pt (and epoch_XX.pt at epoch ends); ``epoch``/``it`` = where to resume."""
+        rng = dist_utils.gather_objects(capture_rng())
+        if self.env.is_main:
+            state = {"epoch": epoch, "iter_in_epoch": it, "global_iter": epoch * iters + it, "iters_per_epoch": iters,
+                     "world_size": self.env.world_size, "optimizer": optimizer.state_dict(),
+                     "scaler": scaler.state_dict(), "rng": rng, "config": to_dict(self.cfg)}
+            if epoch_end:
+                save_training_checkpoint(self.ckpt_dir / epoch_name(epoch), model, state)
+            save_training_checkpoint(self.ckpt_dir / LATEST, model, state)
+        dist_utils.barrier()
+
+    def _restore(self, model, optimizer, scaler) -> tuple[int, int]:
+        path = self.ckpt_dir / LATEST
+        ckpt = load_training_checkpoint(path)
+        st = ckpt["train_state"]
+        try:
+            model.load_state_dict(ckpt["state_dict"], strict=True)
+        except RuntimeError as exc:
+            raise HromError(f"{path}: weights do not fit model {self.cfg.model} ({str(exc).splitlines()[0]})") from None
+        iters = self.cfg.iterations(self.env.world_size)
+        if st["iters_per_epoch"] != iters or st["world_size"] != self.env.world_size:
+            raise HromError(f"{path}: saved with {st['world_size']} process(es) x {st['iters_per_epoch']} iterations/epoch, "
+                            f"now {self.env.world_size} x {iters}; resume with the same world size and batch settings")
+        optimizer.load_state_dict(st["optimizer"])
+        for group in optimizer.param_groups:  # lr_mult may have been changed in the config
+            group["lr_mult"] = self.cfg.optim.backbone_lr_mult if group.get("name") == "backbone" else 1.0
+        scaler.load_state_dict(st["scaler"])
+        rngs = st["rng"]
+        restore_rng(rngs[self.env.rank] if len(rngs) == self.env.world_size else rngs[0])
+        return int(st["epoch"]), int(st["iter_in_epoch"])
+
+    def _dump_rank_state(self, model, seen: list[str]) -> None:
+        out = self.run_dir / "debug"
+        out.mkdir(parents=True, exist_ok=True)
+        torch.save({"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "seen": seen},
+                   out / f"rank{self.env.rank}.pt")

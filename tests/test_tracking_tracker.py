@@ -1,0 +1,128 @@
+"""The tracker end to end in Python: it follows a target, accepts every frame format, and the
+factory / devices / backends fail clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from hrom.errors import HromError
+from hrom.tracking import SiameseTracker, TrackerConfig, create_tracker, make_backend
+from tracking_stubs import OracleBackend, iou, moving_square_frames
+
+
+@pytest.mark.parametrize("hp", ["default", "otb"])
+def test_follows_a_moving_square(hp):
+    """Oracle network + real crop/anchor/decoding: the box must land on the square every frame."""
+    from hrom.tracking.config import HP_PRESETS
+
+    frames, gt = moving_square_frames(n=25, step=(7.0, 4.0))
+    oracle = OracleBackend()
+    trk = SiameseTracker(oracle, HP_PRESETS[hp])
+    trk.init(frames[0], gt[0])
+    ious, errs = [], []
+    for f, g in zip(frames[1:], gt[1:]):
+        b = trk.update(f)
+        ious.append(iou(b, g))
+        errs.append(np.hypot(b[0] + b[2] / 2 - g[0] - g[2] / 2, b[1] + b[3] / 2 - g[1] - g[3] / 2))
+        assert 0.0 < trk.score <= 1.0
+    assert min(ious) > 0.9, ious
+    assert max(errs) < 1.0, errs
+    # the square moved 24 * (7, 4) px: a tracker that stood still would have IoU 0 at the end
+    assert iou(gt[0], gt[-1]) == 0.0
+
+
+def test_target_leaving_the_frame_keeps_box_inside():
+    frames, gt = moving_square_frames(n=30, size=(200, 150), start=(100.0, 60.0), step=(8.0, 0.0))
+    trk = SiameseTracker(OracleBackend())
+    trk.init(frames[0], gt[0])
+    for f in frames[1:]:
+        x, y, w, h = trk.update(f)
+        assert x >= 0 and y >= 0 and x + w <= 200 + 1e-9 and y + h <= 150 + 1e-9 and w >= 10 and h >= 10
+
+
+def test_frame_formats_give_the_same_boxes(tiny_model):
+    frames, gt = moving_square_frames(n=3)
+    rng = np.random.default_rng(1)
+    frames = [np.ascontiguousarray(np.clip(f.astype(int) + rng.integers(0, 80, f.shape), 0, 255).astype(np.uint8)) for f in frames]
+    net = make_backend("torch", tiny_model, "cpu")
+
+    def run(convert, rgb=False):
+        t = SiameseTracker(net, TrackerConfig(), rgb=rgb)
+        t.init(convert(frames[0]), gt[0])
+        return np.array([t.update(convert(f)) for f in frames[1:]]), t.score
+
+    bgr, score = run(lambda f: f)
+    assert np.isfinite(bgr).all() and 0 <= score <= 1
+    rgb = lambda f: np.ascontiguousarray(f[:, :, ::-1])
+    np.testing.assert_allclose(run(rgb, rgb=True)[0], bgr, atol=1e-6)
+    np.testing.assert_allclose(run(lambda f: Image.fromarray(rgb(f)))[0], bgr, atol=1e-6)
+    np.testing.assert_allclose(run(lambda f: np.dstack([f, np.full(f.shape[:2], 7, np.uint8)]))[0], bgr, atol=1e-6)
+    expected = run(lambda f: np.dstack([f[:, :, 1]] * 3))[0]
+    assert np.abs(expected - bgr).max() > 0  # grey frames really differ from the colour ones
+    for fmt in (lambda f: f[:, :, 1].copy(), lambda f: f[:, :, 1:2].copy(), lambda f: Image.fromarray(f[:, :, 1].copy())):
+        np.testing.assert_allclose(run(fmt)[0], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((10, 10, 3), np.float32), np.zeros((10, 10, 2), np.uint8), "frame.jpg"])
+def test_bad_frames_are_refused(bad):
+    trk = SiameseTracker(OracleBackend())
+    with pytest.raises(HromError):
+        trk.init(bad, (1, 1, 5, 5))
+
+
+def test_update_before_init_and_bad_init_boxes():
+    trk = SiameseTracker(OracleBackend())
+    img = np.zeros((50, 60, 3), np.uint8)
+    with pytest.raises(HromError, match="before init"):
+        trk.update(img)
+    for box in [(1, 1, 0, 5), (1, 1, -3, 5), (1, float("nan"), 5, 5), (70, 1, 5, 5), (1, 2, 3)]:
+        with pytest.raises(HromError):
+            trk.init(img, box)
+
+
+def test_create_tracker_presets_checkpoints_and_hp(tmp_path, tiny_model):
+    from hrom.models.checkpoint import save_checkpoint
+
+    t = create_tracker("hrom-tiny")
+    assert t.name == "hrom-tiny" and t.config.penalty_k == 0.04
+    ckpt = save_checkpoint(tiny_model, tmp_path / "mine.pt", tracker_hp={"penalty_k": 0.11, "lr": 0.2})
+    t = create_tracker(str(ckpt))
+    assert t.name == "mine" and (t.config.penalty_k, t.config.lr) == (0.11, 0.2)
+    assert create_tracker(str(ckpt), hp="otb").config.penalty_k == 0.24
+    img = np.zeros((120, 160, 3), np.uint8)
+    t.init(img, (50, 40, 30, 20))
+    assert len(t.update(img)) == 4
+
+
+def test_create_tracker_errors(monkeypatch, tmp_path):
+    with pytest.raises(HromError, match="not a tracker name"):
+        create_tracker("no-such-thing")
+    with pytest.raises(HromError, match="unknown tracker backend"):
+        create_tracker("hrom-tiny", backend="tensorrt")
+    with pytest.raises(HromError, match="not a device"):
+        create_tracker("hrom-tiny", device="gpu0")
+    with pytest.raises(HromError, match="--hp applies"):
+        create_tracker("kcf", hp="otb")
+    import hrom.models.checkpoint as ck
+
+    monkeypatch.setattr(ck, "bundled_checkpoint", lambda: None)
+    with pytest.raises(HromError, match="no bundled HROM weights"):
+        create_tracker("hrom")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA; the error path needs a CPU-only machine")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_cuda_absent_is_a_clear_error(device):
+    with pytest.raises(HromError, match="CUDA was asked for but is not available"):
+        create_tracker("hrom-tiny", device=device)
+
+
+def test_missing_peer_weights_name_the_expected_path(tmp_path, monkeypatch):
+    with pytest.raises(HromError, match=str(tmp_path / "vittrack" / "vitTracker.onnx")):
+        create_tracker("vit", peers_dir=tmp_path)
+    monkeypatch.setenv("HROM_PEERS_DIR", str(tmp_path / "elsewhere"))
+    with pytest.raises(HromError, match="elsewhere/nanotrack_v2/nanotrack_backbone_sim.onnx"):
+        create_tracker("nano")
