@@ -191,7 +191,11 @@ def main() -> int:
     ceil_start = matmul_ceiling(args.threads)
     print("matmul ceiling (start): " + ", ".join(f"{k} {v:.0f}" for k, v in ceil_start.items()) + " GFLOP/s")
 
-    cache = tempfile.mkdtemp(prefix="hrom-onnx-speed-")
+    cache = tempfile.mkdtemp(prefix="hrom-onnx-speed-")  # this run's exports; removed at exit
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, cache, True)
     paths = search_paths(model, args.threads, cache, has_bf16, args.compile)
     rng = np.random.default_rng(0)
     z = rng.uniform(0, 255, (1, 3, 127, 127)).astype(np.float32)

@@ -12,13 +12,19 @@ pytest.importorskip("onnxruntime", reason="ONNX backend tests need hrom[onnx]")
 from hrom.cli.main import main  # noqa: E402
 from hrom.errors import HromError  # noqa: E402
 from hrom.export.onnx_backend import OnnxBackend, cached_export, model_hash  # noqa: E402
-from hrom.export.onnx_export import SEARCH_FILE, SIDECAR_FILE  # noqa: E402
+from hrom.export.onnx_export import SEARCH_FILE  # noqa: E402
 from hrom.models.checkpoint import save_checkpoint  # noqa: E402
 from hrom.tracking import create_tracker  # noqa: E402
 from hrom.tracking.backends import available_backends, make_backend  # noqa: E402
 from export_helpers import random_pixels, realistic_model  # noqa: E402
 
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_grad():
+    """Inference only in this module (scoped: other test modules train)."""
+    with torch.no_grad():
+        yield
 
 
 @pytest.fixture()

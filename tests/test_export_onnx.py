@@ -23,7 +23,13 @@ from hrom.models.checkpoint import load_model, save_checkpoint  # noqa: E402
 from hrom.tracking.config import HP_PRESETS  # noqa: E402
 from export_helpers import frame_crops, random_pixels, realistic_model  # noqa: E402
 
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_grad():
+    """Inference only in this module (scoped: other test modules train)."""
+    with torch.no_grad():
+        yield
 
 
 def _ops(data: bytes) -> Counter:

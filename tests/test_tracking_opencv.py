@@ -29,7 +29,10 @@ def test_opencv_tracker_follows_crossing(kind, crossing, shared_dir):
     ious = [iou(b, g) for b, g in zip(boxes, gt[1:])]
     # the pedestrian moves out of the first box over these frames: a box left in place ends at IoU 0.02
     assert iou(gt[0], gt[-1]) < 0.05
-    assert min(ious) > 0.5 and np.mean(ious) > 0.6, np.round(ious, 2)
+    # MIL draws random samples from OpenCV's per-thread RNGs (not seedable from Python): over 12
+    # runs its worst frame ranged 0.32-0.75 and its mean 0.60-0.86, so it gets a looser bound
+    lo, mean = (0.2, 0.5) if kind == "mil" else (0.5, 0.6)
+    assert min(ious) > lo and np.mean(ious) > mean, np.round(ious, 2)
     if kind in ("nano", "vit"):
         assert 0.0 <= trk.score <= 1.0
     else:

@@ -30,6 +30,8 @@ BENCHMARKS = {b.name: b for b in (
     BenchmarkSpec("lasot", "LaSOT", "lasot", "lasot", "ope", "lasot", "LaSOT.json"),
     BenchmarkSpec("lasot_full", "LaSOT_full", "lasot", "lasot_full", "ope", "lasot", ""),
     BenchmarkSpec("vot2018", "VOT2018", "vot", "vot2018", "vot", "vot", ""),
+    # one-pass (no re-initialisation) run on a VOT workspace, scored like OTB on the polygons' hulls
+    BenchmarkSpec("vot2018_ope", "VOT2018_OPE", "vot", "vot2018", "ope", "otb", ""),
     BenchmarkSpec("got10k_val", "GOT-10k_val", "got10k", "val", "ope", "got10k", "", ("GOT-10k",)),
     BenchmarkSpec("got10k_test", "GOT-10k_test", "got10k", "test", "got10k", "none", "", ("GOT-10k",)),
 )}

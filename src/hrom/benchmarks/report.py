@@ -10,7 +10,7 @@ import numpy as np
 
 from hrom.benchmarks.metrics import NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
 from hrom.benchmarks.registry import BenchmarkSpec, get_spec, open_benchmark
-from hrom.benchmarks.results import atomic_write_bytes, atomic_write_text
+from hrom.io import atomic_write_bytes, atomic_write_text
 from hrom.benchmarks.scoring import score_tracker
 from hrom.errors import HromError
 

@@ -89,7 +89,8 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
     factory = TrackerSpec(tracker) if isinstance(tracker, str) else tracker
     spec = get_spec(benchmark)
     reader = open_benchmark(benchmark, root, partial=partial)
-    protocol = reader.protocol
+    # the benchmark's protocol, so one reader serves two (vot2018 / vot2018_ope); a pysot JSON knows its own
+    protocol = reader.protocol if spec.family == "pysot" else spec.protocol
     names = select_sequences(reader, sequences)
     seqs = [reader.load(n) for n in names]  # validate every sequence before any tracking
 

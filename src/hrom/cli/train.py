@@ -46,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     if run_dir.exists() and not run_dir.is_dir():
         raise HromError(f"{run_dir}: exists and is not a directory (expected a run directory for --out)")
     run_dir.mkdir(parents=True, exist_ok=True)
-    result = Trainer(cfg, run_dir, resume=args.resume).run()
+    Trainer(cfg, run_dir, resume=args.resume).run()
     return 0

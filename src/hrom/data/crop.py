@@ -18,16 +18,10 @@ so the target centre lands on ``(S - 1)/2 - shift_x / scale_x`` with width ``w k
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
-
-def context_side(w: float, h: float, context: float = 0.5) -> float:
-    """Side of the square context region around a ``w x h`` target (SiamFC / SiamRPN++)."""
-    pad = context * (w + h)
-    return math.sqrt((w + pad) * (h + pad))
+from hrom.tracking.crop import context_side  # one definition for training and tracking crops
 
 
 def crop_transform(

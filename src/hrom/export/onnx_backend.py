@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hrom.errors import HromError
-from hrom.export.onnx_export import (DEFAULT_OPSET, SEARCH_FILE, SIDECAR_FILE, TEMPLATE_FILE, require_onnx)
+from hrom.export.onnx_export import DEFAULT_OPSET, SIDECAR_FILE, require_onnx
 from hrom.export.sidecar import SIDECAR_FORMAT
 
 
@@ -91,6 +91,9 @@ def cached_export(model, opset: int = DEFAULT_OPSET, cache_dir: str | Path | Non
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
         write_export(model, tmp, opset)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 directories
         try:
             os.rename(tmp, final)
         except OSError:

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from hrom.errors import HromError
+from hrom.io import atomic_write_bytes
 from hrom.export.fuse import fold_batchnorm
 from hrom.models.hrom import HROM
 
@@ -208,21 +209,6 @@ def export_graphs(model: HROM, opset: int = DEFAULT_OPSET) -> ExportedGraphs:
     return ExportedGraphs(template, search, shapes)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; exports are ordinary files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def dumps_compact(obj) -> str:
     """Indented JSON with lists of plain values (shapes, anchor rows) kept on one line."""
     import json
@@ -245,8 +231,6 @@ def write_export(model: HROM, out_dir: str | Path, opset: int = DEFAULT_OPSET, s
     Each file is written atomically and the sidecar last (it holds the graphs' SHA-256), so a
     directory with a sidecar whose hashes match is a complete export.
     """
-    import json
-
     from hrom.export.sidecar import build_sidecar
 
     out = Path(out_dir)

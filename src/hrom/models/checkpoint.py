@@ -7,8 +7,6 @@ loads ImageNet HRNet weights (official ``hrnetv2_w18_imagenet_pretrained.pth`` o
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from torch import nn
 from hrom import __version__
 from hrom.config import from_dict, to_dict
 from hrom.errors import HromError
+from hrom.io import atomic_write
 from hrom.models.config import PRESETS, ModelConfig
 from hrom.models.hrom import HROM, build_model
 
@@ -29,17 +28,7 @@ BUNDLED_NAME = "hrom_bundled.pt"
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     """torch.save to a temp file in the same folder, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 
 def checkpoint_dict(model: HROM, tracker_hp: dict | None = None, extra: dict | None = None) -> dict:

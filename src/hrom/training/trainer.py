@@ -10,9 +10,8 @@ because data order, lr and frozen parts are all functions of (seed, epoch, itera
 
 from __future__ import annotations
 
-import multiprocessing
-
 import hashlib
+import multiprocessing
 import random
 import time
 from functools import partial
@@ -26,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from hrom.config import to_dict
 from hrom.errors import HromError
+from hrom.io import atomic_write_text
 from hrom.training import distributed as dist_utils
 from hrom.training.config import TrainConfig
 from hrom.training.evaluation import EvalHook, make_eval_hook, wants_eval
@@ -48,13 +48,8 @@ def build_dataset(cfg: TrainConfig, rank: int, world_size: int) -> Dataset:
 
 def write_config(cfg: TrainConfig, run_dir: Path) -> Path:
     """The resolved config as RUN_DIR/config.yaml (atomic)."""
-    import os
+    return atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
 
-    path = run_dir / "config.yaml"
-    tmp = run_dir / ".config.yaml.tmp"
-    tmp.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 class Trainer:
