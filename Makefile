@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DEMO := src/hrom/assets/demo
+
 demo: $(STAMP)
-	$(BIN)/hrom info hrom-w18
+	$(BIN)/hrom track $(DEMO)/bag_clip.avi --box-file $(DEMO)/bag_clip_init_box.txt \
+		--out out/demo/boxes.txt --scores --video out/demo/annotated.mp4
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

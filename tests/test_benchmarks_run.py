@@ -65,6 +65,22 @@ def test_vot_baseline_resets_and_scores(tmp_path):
     assert {p.name for p in files} >= {"report.md", "report.json", "eao_curve.png", "score_vs_fps.png"}
 
 
+def test_vot_workspace_one_pass_protocol(tmp_path):
+    """vot2018_ope: the same workspace, no re-initialisation, OPE files and OTB-style scores."""
+    gt = make_vot_rect(tmp_path / "ws")
+    tracker = FollowGT(gt, fail_at={3})
+    out = run_benchmark(lambda: tracker, "vot2018_ope", tmp_path / "ws", tmp_path / "res", progress=False)
+    assert out.parent.name == "VOT2018_OPE" and not (out / "baseline").exists()
+    assert [e for e in tracker.log if e[0] == "init"] == [("init", 0)] and len(tracker.log) == 30
+    boxes = np.loadtxt(out / "cube.txt", delimiter=",")
+    assert boxes.shape == (30, 4) and boxes[3, 0] == 1000.0
+    o = evaluate("vot2018_ope", tmp_path / "ws", tmp_path / "res")["trackers"]["follow"]["overall"]
+    # frame 0: IoU 1; frame 3: 0; the 28 others 380/420 — AUC = mean over frames of the success curve
+    ious = np.array([1.0] + [380 / 420] * 2 + [0.0] + [380 / 420] * 26)
+    thresholds = np.linspace(0, 1, 21)
+    assert o["success_auc"] == pytest.approx(np.mean([(ious > t).mean() for t in thresholds]), abs=1e-9)
+
+
 def test_vot_polygon_failure_uses_polygon_overlap(tmp_path):
     polys = make_vot_workspace(tmp_path / "ws", n=12)
     hull = np.c_[polys[:, 0::2].min(1), polys[:, 1::2].min(1)]
