@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from hrom.errors import HromError
+from hrom.benchmarks.sequence import read_matrix
 from hrom.io import atomic_write_text
 
 
@@ -101,31 +102,15 @@ def _pysot_aliases(seq: str) -> list[str]:
 def read_box_file(path: Path, n_frames: int | None = None) -> np.ndarray:
     """(N, 4) boxes from a result file with commas, tabs or spaces; VOT codes are not allowed here."""
     text = Path(path).read_text()
+    boxes = None
     try:  # fast path: a well-formed file is one flat run of numbers, 4 per non-empty line
         vals = np.array(text.replace(",", " ").split(), dtype=np.float64)
-        n_lines = sum(1 for line in text.splitlines() if line.strip())
-        if len(vals) == 4 * n_lines:
+        if len(vals) == 4 * sum(1 for line in text.splitlines() if line.strip()):
             boxes = vals.reshape(-1, 4)
-            if n_frames is not None and len(boxes) != n_frames:
-                raise HromError(f"{path}: {len(boxes)} boxes for a sequence of {n_frames} frames; "
-                                f"expected one box per frame")
-            return boxes
     except ValueError:
         pass
-    rows = []
-    for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
-        text = line.strip()
-        if not text:
-            continue
-        parts = [p for p in _SPLIT.split(text) if p]
-        try:
-            vals = [float(p) for p in parts]
-        except ValueError:
-            raise HromError(f"{path}:{lineno}: cannot read {text!r}; expected x,y,w,h") from None
-        if len(vals) != 4:
-            raise HromError(f"{path}:{lineno}: {len(vals)} values; expected x,y,w,h")
-        rows.append(vals)
-    boxes = np.asarray(rows, dtype=np.float64).reshape(-1, 4)
+    if boxes is None:  # the line-by-line reader names the first bad line
+        boxes = read_matrix(Path(path), (4,), "x,y,w,h")
     if n_frames is not None and len(boxes) != n_frames:
         raise HromError(f"{path}: {len(boxes)} boxes for a sequence of {n_frames} frames; expected one box per frame")
     return boxes
