@@ -60,9 +60,9 @@ def read_checkpoint(path: str | Path) -> dict:
         raise HromError(f"{p}: checkpoint not found (expected an hrom .pt file written by `hrom train` or save_checkpoint)")
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for non-checkpoint files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise HromError(f"{p}: not a readable checkpoint ({first[:160]}); expected an hrom .pt file") from None
+    except Exception as exc:  # torch raises many types (and long multi-part messages) for non-checkpoint files
+        raise HromError(f"{p}: not a readable checkpoint ({type(exc).__name__} from torch.load); "
+                        "expected an hrom .pt file") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         hint = ""
         if isinstance(ckpt, dict) and any(str(k).startswith(("conv1", "layer1", "stage2", "module.")) for k in ckpt):
