@@ -87,10 +87,13 @@ def test_coco_bad_inputs_name_the_path(tmp_path):
 
 def test_missing_frame_raises_with_path(tmp_path):
     _coco(tmp_path)
-    (tmp_path / "train2017" / "000000000030.jpg").unlink()
     ts = read_coco(tmp_path)
+    (tmp_path / "train2017" / "000000000030.jpg").unlink()  # gone after indexing: found when read
     with pytest.raises(HromError, match="000000000030.jpg: training frame missing"):
         ts.read_image(ts.frame_path(2, 0))
+    with pytest.raises(HromError, match=r"instances_train2017.json: image 000000000030.jpg \(id 30\) not found"):
+        read_coco(tmp_path)  # missing when indexed: found at once
+    assert len(read_coco(tmp_path, skip_bad=True)) == 2
 
 
 # -- ImageNet VID / DET ------------------------------------------------------------------

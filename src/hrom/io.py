@@ -36,3 +36,55 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The path itself or its closest ancestor that exists (what a later ``mkdir -p`` starts from)."""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe
+
+
+def _probe_dir(folder: Path, target: Path, what: str) -> None:
+    """Create and remove a temp file in ``folder``: the only test that also holds for root and
+    read-only mounts (``os.access`` says yes to root everywhere)."""
+    from hrom.errors import HromError
+
+    if not folder.is_dir():
+        raise HromError(f"{what}: cannot write {target}: {folder} is a file, not a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".hrom-write-check.", dir=folder)
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise HromError(f"{what}: cannot write {target}: {folder} is not writable ({reason})") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def check_writable_file(path: str | Path, what: str) -> Path:
+    """Fail now, with one line, if ``path`` cannot be written later by :func:`atomic_write`.
+
+    Called before long work so a bad ``--out`` is found in a second, not after hours. Creates
+    nothing: a missing parent is fine when its nearest existing ancestor is a writable folder.
+    """
+    from hrom.errors import HromError
+
+    path = Path(path)
+    if str(path) == "" or path.name in ("", ".", ".."):
+        raise HromError(f"{what}: {str(path)!r} is not a file name")
+    if path.is_dir():
+        raise HromError(f"{what}: {path} is a folder; give a file path")
+    _probe_dir(_nearest_existing(path.parent), path, what)
+    return path
+
+
+def check_writable_dir(path: str | Path, what: str) -> Path:
+    """Fail now, with one line, if files cannot be created in folder ``path`` (made later if missing)."""
+    from hrom.errors import HromError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise HromError(f"{what}: {path} exists and is not a directory; give a folder")
+    _probe_dir(_nearest_existing(path), path, what)
+    return path

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from hrom.errors import HromError
 
-SOURCE_TYPES = ("coco", "vid", "det", "got10k", "lasot", "pysot", "synthetic")
+SOURCE_TYPES = ("coco", "vid", "det", "got10k", "lasot", "pysot", "voc", "yolo", "masks", "sequences", "video", "synthetic")
 
 
 @dataclass
@@ -30,7 +30,12 @@ class SourceConfig:
     weight: float = 1.0  # relative sampling probability of this source
     frame_range: int = 100  # max frame-number gap template <-> search (VID 100, YouTube-BB 3)
     split: str = ""  # coco: train2017; vid / det / got10k: train
-    anno: str = ""  # pysot: annotation json (default <root>/train.json); lasot: testing_set.txt
+    anno: str = ""  # pysot: annotation json (default <root>/train.json); lasot: testing_set.txt;
+    #                 coco: the json (default <root>/annotations/instances_<split>.json); video: box-file folder
+    images: str = ""  # voc / coco: image folder when it is not the standard one
+    skip_bad: bool = False  # skip bad entries (missing image, box outside the image...) with a count
+    include: list[str] = field(default_factory=list)  # only these sequence / video / image names (empty: all)
+    exclude: list[str] = field(default_factory=list)  # names left out (e.g. a held-out validation split)
     num_sequences: int = 16  # synthetic only: how many generated sequences
     num_frames: int = 60  # synthetic only: frames per generated sequence
 

@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from hrom.errors import HromError
+from hrom.procs import forkserver_context
 
 
 class EpochPairSampler(Sampler):
@@ -36,9 +37,19 @@ class EpochPairSampler(Sampler):
 
 
 def seed_worker(worker_id: int, seed: int = 0, rank: int = 0) -> None:
-    """Seed numpy / random / torch per (seed, rank, worker) and keep OpenCV / torch single-threaded."""
+    """Seed numpy / random / torch per (seed, rank, worker) and keep OpenCV / torch single-threaded.
+
+    Also: exit when the parent dies (no orphans after ``kill -9``) and ignore Ctrl-C, which the
+    main process handles (training saves a checkpoint first, and needs its workers meanwhile).
+    """
+    import signal
+
     import cv2
 
+    from hrom.procs import die_with_parent
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     ss = np.random.SeedSequence([seed, rank, worker_id])
     np.random.seed(ss.generate_state(1)[0])
     random.seed(int(ss.generate_state(1, dtype=np.uint64)[0]))
@@ -76,7 +87,8 @@ def build_dataloader(
         extra = dict(
             persistent_workers=True,
             prefetch_factor=4,
-            multiprocessing_context=multiprocessing.get_context(start_method),
+            multiprocessing_context=forkserver_context() if start_method == "forkserver"
+            else multiprocessing.get_context(start_method),
         )
     return DataLoader(
         dataset,

@@ -23,6 +23,44 @@ import numpy as np
 from hrom.errors import HromError
 
 INDEX_VERSION = 1
+VIDEO_FRAME_SEP = "::"  # a frame of a video file: "<video path>::<frame index>"
+
+
+class VideoFrames:
+    """Frames of video files by index, keeping the last video open so sequential reads do not seek."""
+
+    def __init__(self):
+        self.path = ""
+        self.cap = None
+        self.pos = -1
+
+    def read(self, path: str, index: int) -> np.ndarray | None:
+        if path != self.path:
+            if self.cap is not None:
+                self.cap.release()
+            self.cap, self.path, self.pos = cv2.VideoCapture(path), path, 0
+        if not self.cap.isOpened():
+            return None
+        if self.pos < 0 or index < self.pos or index - self.pos > 64:
+            self.cap.set(cv2.CAP_PROP_POS_FRAMES, index)  # a seek decodes from the last key frame
+        else:
+            for _ in range(index - self.pos):  # a short step forward: decode without converting
+                self.cap.grab()
+        ok, frame = self.cap.read()
+        self.pos = index + 1 if ok else -1
+        return frame if ok else None
+
+
+_VIDEOS = VideoFrames()
+
+
+def read_frame(path: str) -> np.ndarray | None:
+    """A BGR image file, or a frame ``<video>::<index>`` of a video file; None when unreadable."""
+    if VIDEO_FRAME_SEP in path and not os.path.exists(path):
+        video, _, index = path.rpartition(VIDEO_FRAME_SEP)
+        if index.isdigit():
+            return _VIDEOS.read(video, int(index))
+    return cv2.imread(path, cv2.IMREAD_COLOR)
 
 
 @dataclass(frozen=True)
@@ -67,6 +105,7 @@ class TrackSet:
         self.frame_ids = np.asarray(frame_ids, dtype=np.int64)
         self.boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         self.track_labels = list(track_labels) if track_labels is not None else None
+        self.skipped = ""  # what the reader dropped as bad entries (skip_bad), for the training log
         self.square_size = 0  # >0: every frame must be a square image of this side (pysot crops)
         self.track_video = np.repeat(
             np.arange(len(self.video_dirs), dtype=np.int64), np.diff(self.video_track_start)
@@ -123,7 +162,7 @@ class TrackSet:
 
     def read_image(self, path: str) -> np.ndarray:
         """The frame at ``path`` as a BGR uint8 array (HromError when unreadable)."""
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        img = read_frame(path)
         if img is None:
             what = "missing" if not os.path.exists(path) else "not a readable image"
             raise HromError(f"{path}: training frame {what} (source {self.name}); expected a JPEG/PNG image")

@@ -69,6 +69,10 @@ def _ablation_presets() -> dict[str, ModelConfig]:
         name="hrom-tiny", width=8, stem_channels=16, stage1_blocks=1, blocks_per_branch=1,
         stage3_modules=1, r4_blocks=1, feature_channels=32, mask_reduction=4,
     )
+    # Twice tiny's width (and a 64-channel head) at the same depth: the CPU candidate for shipping.
+    presets["hrom-small"] = presets["hrom-tiny"].replace(
+        name="hrom-small", width=16, stem_channels=32, feature_channels=64, mask_reduction=8,
+    )
     return presets
 
 
@@ -79,6 +83,7 @@ PRESET_NOTES: dict[str, str] = {
     "hrom-w48": "paper HROM-48",
     "hrom-w18-base": "Table 3 baseline: R1+R2+R3+R4, no masks, no deformable conv (= hrom-w18-r1234)",
     "hrom-tiny": "light variant for tests and CPU training (not from the paper)",
+    "hrom-small": "CPU variant: hrom-tiny at twice the width (not from the paper)",
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -13,26 +12,7 @@ from hrom.data.tracks import TrackSet, TrackSetBuilder, escape_pattern
 from hrom.errors import HromError
 
 from ._util import require_dir
-
-
-def _parse_voc(path: Path) -> tuple[str, list[tuple[str, list[float]]]]:
-    """(file stem, [(trackid or '', [x, y, w, h]), ...]) from one VOC XML file."""
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise HromError(f"{path}: not valid XML ({exc})") from None
-    stem = root.findtext("filename") or path.stem
-    objects = []
-    for obj in root.iter("object"):
-        bb = obj.find("bndbox")
-        if bb is None:
-            continue
-        try:
-            x1, y1, x2, y2 = (float(bb.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax"))
-        except (TypeError, ValueError):
-            raise HromError(f"{path}: <bndbox> needs numeric xmin, ymin, xmax, ymax") from None
-        objects.append(((obj.findtext("trackid") or "").strip(), [x1, y1, x2 - x1, y2 - y1]))
-    return stem, objects
+from .voc import parse_voc as _parse_voc
 
 
 def _xml_dirs(anno_root: Path) -> list[tuple[Path, list[str]]]:
@@ -66,7 +46,7 @@ def read_imagenet_vid(root: str | Path, split: str = "train", name: str = "vid")
             stem = Path(fname).stem
             if not stem.isdigit():
                 raise HromError(f"{xml_dir / fname}: expected a numbered frame annotation like 000000.xml")
-            _, objects = _parse_voc(xml_dir / fname)
+            objects = _parse_voc(xml_dir / fname).objects
             for tid, box in objects:
                 ids, boxes = tracks.setdefault(tid or "0", ([], []))
                 ids.append(int(stem))
@@ -95,7 +75,7 @@ def read_imagenet_det(root: str | Path, split: str = "train", name: str = "det")
     for xml_dir, xmls in tqdm(_xml_dirs(anno_root), desc=f"reading {name}", unit="dir", disable=None, leave=False):
         image_dir = str(data_root / xml_dir.relative_to(anno_root))
         for fname in xmls:
-            _, objects = _parse_voc(xml_dir / fname)
+            objects = _parse_voc(xml_dir / fname).objects
             if not objects:
                 continue
             builder.begin_video(image_dir)
