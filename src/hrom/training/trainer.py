@@ -29,6 +29,7 @@ from hrom.io import atomic_write_text
 from hrom.training import distributed as dist_utils
 from hrom.training.config import TrainConfig
 from hrom.training.evaluation import EvalHook, make_eval_hook, wants_eval
+from hrom.training.curves import plot_eval_curve
 from hrom.training.logbook import Logbook
 from hrom.training.losses import TrackingLoss
 from hrom.training.sampling import ResumableDistributedSampler
@@ -191,6 +192,7 @@ class Trainer:
                     metrics = eval_hook(self.ckpt_dir / epoch_name(epoch + 1), epoch + 1)
                     log.write({"event": "eval", "epoch": epoch + 1, "iter": (epoch + 1) * iters, "time": time.time(), **metrics})
                     self._log(f"epoch {epoch + 1} evaluation: {metrics}")
+                    plot_eval_curve(log.path, self.run_dir / "val_curve.png", f"{cfg.model}: {cfg.eval.benchmark}")
                 dist_utils.barrier()
             self._log(f"done: {self.ckpt_dir / epoch_name(cfg.schedule.epochs)}")
             return {"stopped": False, "epoch": cfg.schedule.epochs, "last": last,
