@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 
 def write_frames(folder: Path, n: int, pattern: str = "{:04d}.jpg", start: int = 1, size=(64, 48)) -> list[Path]:
@@ -78,3 +79,15 @@ class FollowGT:
             return (1000.0, 1000.0, 5.0, 5.0)
         x, y, w, h = self.gt[f]
         return (x + 1, y, w, h)
+
+
+@pytest.fixture(autouse=True)
+def keep_threads():
+    """`hrom eval run` called in-process sets torch/OpenCV threads (--threads, default 1): put the
+    test process's own values back afterwards. Import it into a test module to use it."""
+    import torch
+
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    yield
+    torch.set_num_threads(before[0])
+    cv2.setNumThreads(before[1])

@@ -25,3 +25,12 @@ def tiny_model():
 
     torch.manual_seed(0)
     return build_model("hrom-tiny").eval()
+
+
+@pytest.fixture()
+def one_torch_thread():
+    """Small CPU trainings run fastest single-threaded on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

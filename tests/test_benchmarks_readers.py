@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from benchmarks_helpers import moving_boxes, write_boxes, write_frames
+from benchmarks_helpers import keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
 
 from hrom.benchmarks import open_benchmark
 from hrom.cli.main import main
@@ -125,8 +125,8 @@ def test_vot_workspace(tmp_path):
         np.testing.assert_allclose(s.boxes[0], [8, 10, 22, 22])  # axis-aligned hull
         assert s.tags["occlusion"].tolist()[:5] == [False, False, True, True, False]
         assert s.tags["camera_motion"].all()
-        init = s.init_box(0)  # area-preserving box: same centre as the polygon
-        np.testing.assert_allclose(init[:2] + init[2:] / 2, [19, 21])
+        init = s.init_box(0)  # pysot's VOT box: area-preserving, centre x + (w - 1) / 2 on the polygon's
+        np.testing.assert_allclose(init[:2] + (init[2:] - 1) / 2, [19, 21])
 
 
 def test_vot_missing_frame_and_bad_region(tmp_path):
@@ -219,3 +219,66 @@ def test_shared_vot_and_uav(shared_dir):
     uav = open_benchmark("uav123_10fps", shared_dir / "data" / "uav123_10fps", partial=True)
     b5 = uav.load("building5")
     assert uav.names() == ["building5"] and len(b5) == 161 and b5.boxes[0].tolist() == [530, 525, 22, 62]
+
+
+def test_otb_several_annotation_files_follow_got10k(tmp_path):
+    """groundtruth_rect.txt next to .1/.2 (some OTB copies of Jogging / Skating2): one target per
+    non-empty file, numbered in file-name order as the GOT-10k toolkit does (it names them
+    Jogging.1/.2/.3; hrom keeps pysot's dash), never 'Jogging-None'."""
+    got10k = pytest.importorskip("got10k.datasets", reason="needs the got10k toolkit")
+    make_otb(tmp_path)
+    write_boxes(tmp_path / "Jogging" / "groundtruth_rect.txt", moving_boxes(5, x0=50))
+    write_frames(tmp_path / "Skating2" / "img", 3)
+    write_boxes(tmp_path / "Skating2" / "groundtruth_rect.txt", moving_boxes(3, x0=1))
+    write_boxes(tmp_path / "Skating2" / "groundtruth_rect.1.txt", moving_boxes(3, x0=2))
+    reader = open_benchmark("otb100", tmp_path, partial=True)
+    ours = {n: reader.load(n) for n in reader.names()}
+    assert not [n for n in ours if "None" in n]
+    theirs = got10k.OTB(str(tmp_path), 2015, download=False)
+    names = {n.replace(".", "-") for n in theirs.seq_names}
+    assert names == set(ours) and {"Jogging-3", "Skating2-1", "Skating2-2", "Human4"} <= names
+    for i, n in enumerate(theirs.seq_names):
+        frames, anno = theirs[i]
+        s = ours[n.replace(".", "-")]
+        assert [str(f) for f in s.frames] == frames
+        np.testing.assert_allclose(s.boxes, anno)
+    assert ours["Jogging-3"].boxes[0, 0] == 50 and ours["Jogging-2"].boxes[0, 0] == 30  # plain file is the 3rd
+
+
+def test_pysot_json_absent_means_visible(tmp_path):
+    write_frames(tmp_path / "airplane-1" / "img", 3, pattern="{:08d}.jpg")
+    (tmp_path / "LaSOT.json").write_text(json.dumps({"airplane-1": {
+        "img_names": [f"airplane-1/img/{i:08d}.jpg" for i in (1, 2, 3)], "gt_rect": [[1, 2, 3, 4], [0, 0, 0, 0], [1, 2, 3, 4]],
+        "attr": [], "absent": [1, 0, 1]}}))
+    s = open_benchmark("lasot", tmp_path, partial=True).load("airplane-1")
+    assert s.absent.tolist() == [False, True, False]  # pysot scores the frames with absent == 1
+
+
+@pytest.mark.parametrize("layout", ["vot_list", "vot_json", "pysot_json", "got10k_list"])
+def test_sequence_names_cannot_leave_the_results_folder(tmp_path, capsys, layout):
+    """A sequence name from a dataset file becomes <results>/.../<name>.txt: '..' is refused with
+    one line (exit 2) before anything is written."""
+    evil = "../../../../" + str(tmp_path / "x").lstrip("/")
+    root, bench = tmp_path / "data", "vot2018"
+    if layout == "vot_list":
+        make_vot_workspace(root)
+        (root / "sequences" / "list.txt").write_text(f"ball\n{evil}\n")
+    elif layout == "vot_json":
+        write_frames(root / "ball" / "color", 4, pattern="{:08d}.jpg")
+        entry = {"img_names": [f"ball/color/{i:08d}.jpg" for i in range(1, 5)], "gt_rect": [VOT_POLY] * 4}
+        (root / "VOT2018.json").write_text(json.dumps({"ball": entry, evil: entry}))
+    elif layout == "pysot_json":
+        write_frames(root / "Seq" / "img", 3)
+        entry = {"img_names": [f"Seq/img/{i:04d}.jpg" for i in (1, 2, 3)], "gt_rect": [[1, 2, 3, 4]] * 3}
+        (root).mkdir(exist_ok=True)
+        (root / "MY.json").write_text(json.dumps({"Seq": entry, evil: entry}))
+        bench = f"pysot:{root / 'MY.json'}"
+    else:
+        names, _ = make_got10k(root)
+        (root / "val" / "list.txt").write_text("\n".join(names + [evil]) + "\n")
+        bench = "got10k_val"
+    code = main(["eval", "run", "--benchmark", bench, "--root", str(root), "--tracker", "kcf",
+                 "--results", str(tmp_path / "res" / "a" / "b"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"sequence name {evil!r} contains a path separator" in err and err.count("\n") == 1, err
+    assert "Traceback" not in err and not (tmp_path / "x.txt").exists() and not list(tmp_path.rglob("x.txt"))

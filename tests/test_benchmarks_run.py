@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from benchmarks_helpers import FollowGT, moving_boxes, write_boxes, write_frames
+from benchmarks_helpers import FollowGT, keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
 from test_benchmarks_readers import make_otb, make_vot_workspace
 
 from hrom.benchmarks import evaluate, run_benchmark, write_report
@@ -47,9 +47,11 @@ def test_vot_baseline_resets_and_scores(tmp_path):
     assert tracker.log[:5] == [("init", 0), ("update", 1), ("update", 2), ("update", 3), ("init", 8)]
     times = (out / "baseline" / "cube" / "cube_time.txt").read_text().split()
     assert times[5] == "NaN" and times[9] != "NaN"
+    exact = evaluate("vot2018", tmp_path / "ws", tmp_path / "res", overlap="exact")["trackers"]["follow"]["overall"]
+    assert exact["accuracy"] == pytest.approx(380 / 420, abs=1e-5)  # geometric IoU of a 20x20 box shifted by 1 px
     report = evaluate("vot2018", tmp_path / "ws", tmp_path / "res")
     o = report["trackers"]["follow"]["overall"]
-    iou = 380 / 420  # a 20x20 box shifted by one pixel
+    iou = 420 / 462  # VOT2018 raster (default): both edges drawn, 21 x 21 pixels each, 21 x 20 shared
     assert o["accuracy"] == pytest.approx(iou, abs=1e-5)  # frames 18..29 (burn-in 0..9 and 8..17 excluded)
     assert o["robustness"] == pytest.approx(100 / 30) and o["lost_number"] == 1
     # EAO curve: fragment [0, iou, iou, 0, 0, 0, 0, 0, 0] zero-padded + fragment [0, iou x 21] NaN-padded
@@ -109,7 +111,7 @@ def test_otb_resume_after_interruption(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_benchmark(lambda: t, "otb100", tmp_path / "otb", tmp_path / "res", sequences=seqs, partial=True, progress=False)
     d = tmp_path / "res" / "OTB100" / "follow"
-    assert sorted(p.name for p in d.iterdir() if p.is_file()) == ["Crossing.txt"]  # no half-written file
+    assert sorted(p.name for p in d.iterdir() if p.is_file()) == ["Crossing.txt", "hrom_run.json"]  # no half-written file
     assert not list(d.rglob("*.tmp"))
     before = (d / "Crossing.txt").stat().st_mtime_ns
     t2 = FollowGT(gt, name="follow")
@@ -180,6 +182,22 @@ def test_report_bad_inputs_exit_2(tmp_path, capsys, case):
 def test_missing_frame_during_run_names_the_file(tmp_path):
     make_otb(tmp_path / "otb")
     (tmp_path / "otb" / "Crossing" / "img" / "0004.jpg").write_bytes(b"not a jpeg")
-    with pytest.raises(HromError, match="0004.jpg: cannot read the image"):
+    with pytest.raises(HromError, match=r"0004.jpg: cannot decode image \(frame 4 of Crossing\)"):
         run_benchmark(Factory(moving_boxes(10)), "otb100", tmp_path / "otb", tmp_path / "res",
                       sequences=["Crossing"], partial=True, progress=False)
+
+
+def test_vot_reinitialisation_uses_pysots_box(tmp_path):
+    """vot2018 (re)starts trackers with pysot's VOT box: area-preserving size, x = cx - (w - 1) / 2."""
+    from benchmarks_helpers import ScriptedTracker
+
+    make_vot_workspace(tmp_path / "ws", n=12)
+    tracker = ScriptedTracker(default=(500.0, 500.0, 5.0, 5.0))  # fails on every update
+    run_benchmark(lambda: tracker, "vot2018", tmp_path / "ws", tmp_path / "res", progress=False)
+    inits = [c[1] for c in tracker.calls if c[0] == "init"]
+    assert len(inits) == 2  # frame 0, and frame 6 after the failure on frame 1
+    for frame, box in zip((0, 6), inits):
+        # polygon 10,10 30,12 28,32 8,30 moved right by `frame`: centre (19 + frame, 21), sides sqrt(404) x
+        # sqrt(404) in a 22 x 22 hull -> w = h = 22 * sqrt(404 / 484) + 1, started half a pixel up-left of cx - w/2
+        w = 22 * np.sqrt(404 / 484) + 1
+        np.testing.assert_allclose(box, np.round([19 + frame - (w - 1) / 2, 21 - (w - 1) / 2, w, w], 3), atol=1e-9)

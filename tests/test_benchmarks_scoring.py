@@ -178,3 +178,31 @@ def test_expected_overlap_hand_computed():
     # fragments: [nan .5 .5 .5 nan], [0 .8 0 0 0] (failed: zero-padded), [0 nan nan nan nan]
     np.testing.assert_allclose(curve, [1.0, .65, .45, (.5 + .8 / 3) / 2, .2], atol=1e-12)
     assert eao_from_curve(curve, (2, 4)) == pytest.approx((.65 + .45 + (.5 + .8 / 3) / 2) / 3, abs=1e-12)
+
+
+def test_lasot_absent_frames_never_count(tmp_path):
+    """LaSOT toolkit / pysot: frames flagged in full_occlusion.txt / out_of_view.txt (ground truth
+    0,0,0,0) are left out of every curve but stay in the denominator."""
+    from hrom.benchmarks import evaluate
+    from benchmarks_helpers import write_frames
+
+    d = tmp_path / "data" / "airplane" / "airplane-1"
+    write_frames(d / "img", 10, pattern="{:08d}.jpg")
+    gt = moving_boxes(10)
+    gt[[3, 4, 5]] = 0
+    write_boxes(d / "groundtruth.txt", gt)
+    (d / "full_occlusion.txt").write_text("0,0,0,1,1,0,0,0,0,0\n")
+    (d / "out_of_view.txt").write_text("0,0,0,0,0,1,0,0,0,0\n")
+    pred = gt.copy()
+    pred[[1, 2], 0] += 5       # 5 px off: IoU 70/170, normalized error 5/12
+    pred[6, 0] += 30           # 30 px off: IoU 0, not precise at 20 px
+    pred[[3, 4, 5]] = [50, 50, 10, 10]  # anything while the target is absent
+    write_boxes(tmp_path / "res" / "LaSOT" / "t" / "airplane-1.txt", pred)
+    o = evaluate("lasot", tmp_path / "data", tmp_path / "res", partial=True)["trackers"]["t"]["overall"]
+    # precise at 20 px: frames 0, 1, 2, 7, 8, 9 of 10 (the three absent frames used to count as precise: 0.9)
+    assert o["precision_20px"] == pytest.approx(6 / 10, abs=1e-12)
+    # success: IoU 1 on 4 frames (above 20 of 21 thresholds), 70/170 on 2 (above 0..0.40: 9), 0 on frame 6
+    assert o["success_auc"] == pytest.approx((4 * 20 + 2 * 9) / (10 * 21), abs=1e-12)
+    # normalized precision: error 0 on 4 frames (51 of 51 thresholds), 5/12 on 2 (0.42..0.50: 9)
+    assert o["norm_precision"] == pytest.approx((4 * 51 + 2 * 9) / (10 * 51), abs=1e-12)
+    assert o["norm_precision_0.2"] == pytest.approx(4 / 10, abs=1e-12)

@@ -36,14 +36,21 @@ def _env():
     (["--config", str(TINY), "--set", "data.sources=[]"], "data.sources"),
     (["--config", str(TINY), "--set", "device=tpu"], "device"),
     (["--resume"], "config.yaml"),
+    (["--config", str(TINY), "--set", "model=hrom-w99"], "hrom-w99"),
+    (["--config", str(TINY), "--set", "backbone_weights={tmp}/none.pth"], "none.pth"),
+    (["--config", str(TINY), "--set", "device=cuda"], "CUDA"),
+    (["--config", str(TINY), "--threads", "-1"], "--threads"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, message):
+    if "device=cuda" in argv and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     code = main(["train", *argv, "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and err.startswith("hrom train: error:"), err
     assert message in err
+    assert not (tmp_path / "run").exists()  # a run that failed at set-up leaves no folder behind
 
 
 def test_tiny_config_trains_and_refuses_to_overwrite_a_run(tmp_path, capsys):
@@ -118,3 +125,83 @@ def test_kill_9_then_resume_gives_the_uninterrupted_weights(tmp_path):
         torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-7, msg=k)
     iters = [json.loads(line)["iter"] for line in (cut / "log.jsonl").read_text().splitlines()]
     assert iters == list(range(2, 13, 2))
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(p.name))
+    out, stack = [], [pid]
+    while stack:
+        for c in children.get(stack.pop(), []):
+            out.append(c)
+            stack.append(c)
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc to list child processes")
+def test_kill_9_with_loader_workers_leaves_no_process_behind(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "hrom", "train", "--config", str(TINY), "--out", str(tmp_path / "run"),
+                             "--set", "workers=2", "--set", "data.samples_per_epoch=100000", "--set", "progress=false"],
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        # the resource tracker, the fork server and two loader workers
+        while len(_descendants(proc.pid)) < 4 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        children = _descendants(proc.pid)
+        assert len(children) >= 4, children
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 20  # was minutes before the parent-death signals
+    while any(_running(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [c for c in children if _running(c)]
+    for c in alive:
+        os.kill(c, signal.SIGKILL)
+    assert not alive
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint_and_prints_the_command(tmp_path):
+    base = ["--config", str(TINY), "--set", "progress=false", "--set", "log_every=1", "--set", "checkpoint_every=0",
+            "--set", "data.samples_per_epoch=48"]
+    run, full = tmp_path / "cut", tmp_path / "full"
+    done = subprocess.run([sys.executable, "-m", "hrom", "train", *base, "--out", str(full)], env=_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    proc = subprocess.Popen([sys.executable, "-m", "hrom", "train", *base, "--out", str(run)], env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = run / "log.jsonl"
+    deadline = time.monotonic() + 240
+    while not (log.exists() and log.read_text().strip()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-3000:]
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    command = f"hrom train --out {run} --resume"
+    assert lines[-1].strip() == command, lines
+    saved = read_checkpoint(run / "checkpoints" / "latest.pt")["train_state"]["global_iter"]
+    logged = [json.loads(line)["iter"] for line in log.read_text().splitlines()]
+    assert 1 <= saved < 24 and logged[-1] == saved  # the last finished iteration, nothing more
+    res = subprocess.run([sys.executable, "-m", *command.split()], env=_env(), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    a, b = _params(full / "checkpoints" / "epoch_02.pt"), _params(run / "checkpoints" / "epoch_02.pt")
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-7, msg=k)
+    again = subprocess.run([sys.executable, "-m", *command.split()], env=_env(), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "already finished" in again.stdout, again.stdout + again.stderr

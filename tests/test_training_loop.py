@@ -14,13 +14,7 @@ from hrom.training.trainer import Trainer
 from training_fixtures import SquarePairs, tiny_config
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small CPU trainings run fastest single-threaded on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _log(run_dir):

@@ -82,6 +82,11 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # PyYAML (YAML 1.1) reads 1e-3 and 1e8 as strings, 1.0e-3 as a float
+            try:
+                return float(value)
+            except ValueError:
+                pass
         raise HromError(f"{where}: expected a number, got {value!r}")
     if tp is str:
         if isinstance(value, str):

@@ -16,15 +16,17 @@ import sys
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
+def die_with_parent(sig: int = signal.SIGTERM, parent: int | None = None) -> None:
     """Ask the kernel to send ``sig`` to this process when its parent exits (Linux only).
 
-    If the parent is already gone (re-parented before the call took effect), exit at once.
-    A no-op where ``prctl`` is not available.
+    If the parent is already gone, exit at once: ``parent`` is the pid the caller recorded when
+    it started this process (a worker still importing when the command was killed has already
+    been re-parented, possibly to a sub-reaper rather than pid 1). A no-op where ``prctl`` is not
+    available.
     """
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)

@@ -16,6 +16,7 @@ import numpy as np
 from hrom.benchmarks.base import Reader
 from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images, read_flags, read_matrix
 from hrom.errors import HromError
+from hrom.paths import safe_name
 
 LABELS = ("absence", "cover", "cut_by_image")
 
@@ -42,7 +43,8 @@ class GOT10kReader(Reader):
         else:
             raise HromError(f"{self.root}: {self.root / split / 'list.txt'} not found; expected the GOT-10k layout "
                             f"<root>/{split}/list.txt + <root>/{split}/GOT-10k_{split.capitalize()}_000001/")
-        listed = [s.strip() for s in (self.split_dir / "list.txt").read_text().splitlines() if s.strip()]
+        list_file = self.split_dir / "list.txt"
+        listed = [safe_name(s.strip(), "sequence name", list_file) for s in list_file.read_text().splitlines() if s.strip()]
         missing = [s for s in listed if not (self.split_dir / s / "groundtruth.txt").is_file()]
         self.check_missing(missing, len(listed), f"<root>/{split}/<seq>/groundtruth.txt for each name in list.txt")
         self._names = [s for s in listed if s not in missing]

@@ -18,6 +18,7 @@ import numpy as np
 from hrom.benchmarks.base import Reader
 from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images, read_flags, read_matrix
 from hrom.errors import HromError
+from hrom.paths import safe_name
 
 ATTRIBUTES = ("IV", "POC", "DEF", "MB", "CM", "ROT", "BC", "VC", "SV", "FOC", "FM", "OV", "LR", "ARC")
 ATTRIBUTE_NAMES = {
@@ -32,7 +33,7 @@ def test_split(root: Path | None = None) -> list[str]:
     f = Path(root) / "testing_set.txt" if root is not None else None
     if f is None or not f.is_file():
         f = Path(__file__).with_name("lasot_test.txt")
-    return sorted(x.strip() for x in f.read_text().split() if x.strip())
+    return sorted(safe_name(x.strip(), "sequence name", f) for x in f.read_text().split() if x.strip())
 
 
 class LaSOTReader(Reader):

@@ -97,7 +97,7 @@ def _intersect(p: np.ndarray, q: np.ndarray) -> tuple[float, np.ndarray | None]:
 def polygon_iou(pred: np.ndarray, gt: np.ndarray, bound=None) -> float:
     """IoU of two convex polygons given as 8 values (or 4: a box), both clipped to ``[0,W]x[0,H]``.
 
-    Used for the VOT overlap between a tracker's box and the rotated ground-truth polygon.
+    The `exact` VOT overlap option (the default is the pixel raster of :mod:`hrom.benchmarks.raster`).
     """
     def as_poly(v):
         v = np.asarray(v, dtype=np.float64).reshape(-1)

@@ -3,7 +3,9 @@
 ``<root>/<Seq>/img/0001.jpg``, ``<root>/<Seq>/groundtruth_rect.txt`` (commas, tabs or spaces).
 Two-target sequences carry ``groundtruth_rect.1.txt`` / ``.2.txt`` and become ``<Seq>-1`` /
 ``<Seq>-2`` (pysot's names); an empty annotation file is ignored (Human4 has only ``.2``, so it
-stays ``Human4``). Sequences whose box count differs from their image count are cut to the
+stays ``Human4``). A folder with several non-empty annotation files gives one target per file,
+numbered in file-name order like the GOT-10k toolkit (``.1``, ``.2``, then a plain
+``groundtruth_rect.txt`` as ``-3``; the toolkit calls them ``Jogging.1`` ...). Sequences whose box count differs from their image count are cut to the
 official frame range (OTB ``configSeqs``; the same cuts as the GOT-10k toolkit).
 Attributes (11 per sequence) are not part of the sequence folders: they are read from pysot's
 ``OTB100.json`` / ``OTB50.json`` / ``CVPR13.json`` (``attr``) when one sits in the root.
@@ -70,9 +72,9 @@ class OTBReader(Reader):
                 raise HromError(f"{folder}: no non-empty groundtruth_rect.txt in {d}")
             if len(files) == 1:
                 self._targets[folder] = (folder, files[0])
-            else:
-                for f in files:
-                    self._targets[f"{folder}-{_GT.match(f.name).group(1)}"] = (folder, f)
+            else:  # one target per file, numbered in file-name order as the GOT-10k toolkit does
+                for k, f in enumerate(files, 1):
+                    self._targets[f"{folder}-{k}"] = (folder, f)
         self.check_missing(missing, len(folders), f"OTB folders <root>/<Seq>/img + groundtruth_rect.txt ({version})")
         self._attrs = self.pysot_attributes(self.pysot_json, ATTRIBUTE_NAMES)
 

@@ -8,21 +8,13 @@ from typing import Callable
 
 import numpy as np
 
-from hrom.benchmarks.metrics import polygon_iou
+from hrom.benchmarks.raster import region_overlap
 from hrom.benchmarks.sequence import Sequence
 from hrom.errors import HromError
+from hrom.tracking.sources import read_image
 
 VOT_SKIP = 5     # frames after a failure until the tracker is re-initialised
 VOT_BURNIN = 10  # frames after each (re)initialisation left out of accuracy
-
-
-def read_frame(path) -> np.ndarray:
-    import cv2
-
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise HromError(f"{path}: cannot read the image (missing or corrupt); expected a JPEG/PNG frame")
-    return img
 
 
 def _box(out, where: str) -> np.ndarray:
@@ -41,7 +33,7 @@ def run_ope(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None) 
     boxes = np.zeros((len(seq), 4))
     times = np.zeros(len(seq))
     for i, frame in enumerate(seq.frames):
-        img = read_frame(frame)
+        img = read_image(frame, f"frame {i + 1} of {seq.name}")
         t0 = time.perf_counter()
         if i == 0:
             tracker.init(img, init.copy())
@@ -54,11 +46,14 @@ def run_ope(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None) 
     return boxes, times
 
 
-def run_vot_baseline(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None) -> tuple[list, np.ndarray]:
-    """VOT supervised experiment: a failure (overlap 0 with the ground-truth polygon inside the
-    image) is recorded as ``2``, the next ``VOT_SKIP - 1`` frames as ``0``, and the tracker is
-    re-initialised ``VOT_SKIP`` frames after the failure (``1``). Skipped frames have time NaN."""
-    polys = seq.polygons if seq.polygons is not None else None
+def run_vot_baseline(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None,
+                     overlap: str = "vot2018") -> tuple[list, np.ndarray]:
+    """VOT supervised experiment: a failure (overlap 0 with the ground-truth region inside the
+    image, measured with the ``overlap`` convention) is recorded as ``2``, the next
+    ``VOT_SKIP - 1`` frames as ``0``, and the tracker is re-initialised with
+    :meth:`Sequence.init_box` ``VOT_SKIP`` frames after the failure (``1``). Skipped frames have
+    time NaN."""
+    regions = seq.meta.get("vot_regions", seq.polygons)
     out: list = []
     times = np.full(len(seq), np.nan)
     bound = None
@@ -69,7 +64,7 @@ def run_vot_baseline(tracker, seq: Sequence, on_frame: Callable[[], None] | None
             if on_frame:
                 on_frame()
             continue
-        img = read_frame(frame)
+        img = read_image(frame, f"frame {i + 1} of {seq.name}")
         if bound is None:
             bound = (img.shape[1], img.shape[0])
         t0 = time.perf_counter()
@@ -79,8 +74,8 @@ def run_vot_baseline(tracker, seq: Sequence, on_frame: Callable[[], None] | None
             failed = False
         else:
             box = _box(tracker.update(img), f"{seq.name} frame {i + 1}")
-            gt = polys[i] if polys is not None else seq.boxes[i]
-            if polygon_iou(box, gt, bound) <= 0.0:
+            gt = regions[i] if regions is not None else seq.boxes[i]
+            if region_overlap(box, gt, bound, overlap) <= 0.0:
                 out.append(2)
                 failed, restart = True, i + VOT_SKIP
             else:

@@ -1,6 +1,8 @@
 """Any benchmark described by one of pysot's dataset JSON files (``OTB100.json``, ``UAV123.json``,
 ``LaSOT.json``, ``VOT2018.json``, ...): ``{video: {img_names, gt_rect, attr, [absent]}}`` with
-image paths relative to the folder holding the JSON."""
+image paths relative to the folder holding the JSON. pysot's ``absent`` lists are 1 where the
+target is visible (pysot scores the frames with ``absent == 1``), so ``Sequence.absent`` is
+``absent == 0``."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 from hrom.benchmarks.base import Reader
 from hrom.benchmarks.sequence import Sequence, check_frames_exist, polygon_to_hull
 from hrom.errors import HromError
+from hrom.paths import safe_name
 
 
 class PysotJSONReader(Reader):
@@ -30,6 +33,8 @@ class PysotJSONReader(Reader):
             raise HromError(f"{json_file}: not valid JSON ({exc})") from None
         if not isinstance(self._data, dict) or not self._data:
             raise HromError(f"{json_file}: expected {{video: {{img_names, gt_rect, ...}}}}")
+        for key in self._data:
+            safe_name(key, "sequence name", json_file)
 
     def names(self) -> list[str]:
         return sorted(self._data)
@@ -49,5 +54,8 @@ class PysotJSONReader(Reader):
         check_frames_exist(frames, name)
         polys = gt if gt.shape[1] == 8 else None
         boxes = polygon_to_hull(gt) if polys is not None else gt
+        absent = None
+        if isinstance(info.get("absent"), list) and len(info["absent"]) == len(frames):
+            absent = np.asarray(info["absent"], dtype=np.float64) == 0
         return Sequence(name=name, frames=frames, boxes=boxes, polygons=polys,
-                        attributes=tuple(info.get("attr", ())))
+                        attributes=tuple(info.get("attr", ())), absent=absent)

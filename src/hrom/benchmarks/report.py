@@ -54,15 +54,17 @@ def find_tracker_dirs(results: Path, spec: BenchmarkSpec, trackers: list[str] | 
 
 
 def evaluate(benchmark: str, root: str | Path, results: str | Path, trackers: list[str] | None = None,
-             sequences: list[str] | None = None, partial: bool = False) -> dict:
-    """``{"benchmark", "scoring", "trackers": {name: {"overall", "per_sequence", "per_attribute"}}}``."""
+             sequences: list[str] | None = None, partial: bool = False, overlap: str = "vot2018") -> dict:
+    """``{"benchmark", "scoring", "trackers": {name: {"overall", "per_sequence", "per_attribute"}}}``.
+
+    ``overlap``: the VOT overlap convention (``vot2018``, ``vot-toolkit`` or ``exact``)."""
     from hrom.benchmarks.runner import select_sequences
 
     spec = get_spec(benchmark)
     reader = open_benchmark(benchmark, root, partial=partial)
     seqs = [reader.load(n) for n in select_sequences(reader, sequences)]
     dirs = find_tracker_dirs(Path(results), spec, trackers)
-    scores = {name: score_tracker(spec.scoring, seqs, d) for name, d in dirs.items()}
+    scores = {name: score_tracker(spec.scoring, seqs, d, overlap) for name, d in dirs.items()}
     return {"benchmark": spec.name, "scoring": spec.scoring, "sequences": [s.name for s in seqs], "trackers": scores}
 
 

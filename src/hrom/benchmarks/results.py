@@ -5,6 +5,9 @@
 - GOT-10k test submission: ``<tracker>/<seq>/<seq>_001.txt`` and ``<tracker>/<seq>/<seq>_time.txt``.
 - VOT baseline: ``<tracker>/baseline/<seq>/<seq>_001.txt`` (``1`` init, ``2`` failure, ``0``
   skipped, else the box) and ``<seq>_time.txt`` next to it.
+- Repetitions: ``<seq>_001.txt``, ``<seq>_002.txt`` ... (OPE benchmarks then use the GOT-10k
+  toolkit layout ``<tracker>/<seq>/<seq>_00k.txt``); the time file gets one comma-separated
+  column per repetition, as the GOT-10k toolkit writes it.
 Readers also accept the GOT-10k toolkit layout for OPE results (``<seq>/<seq>_001.txt``) and
 pysot's OTB file names (``jogging_1.txt``, ``human4_2.txt``, lowercase first letter).
 """
@@ -19,6 +22,7 @@ import numpy as np
 from hrom.errors import HromError
 from hrom.benchmarks.sequence import read_matrix
 from hrom.io import atomic_write_text
+from hrom.paths import safe_name
 
 
 def format_boxes(boxes: np.ndarray) -> str:
@@ -59,27 +63,74 @@ def vot_file(tracker_dir: Path, seq: str, rep: int = 1) -> Path:
     return Path(tracker_dir) / "baseline" / seq / f"{seq}_{rep:03d}.txt"
 
 
-def result_file(protocol: str, tracker_dir: Path, seq: str) -> Path:
-    """The file whose existence marks a finished sequence (what resume checks)."""
+def result_file(protocol: str, tracker_dir: Path, seq: str, rep: int = 1, repetitions: int = 1) -> Path:
+    """The result file of repetition ``rep`` (what resume checks)."""
+    seq = safe_name(seq, "sequence name")
     if protocol == "vot":
-        return vot_file(tracker_dir, seq)
-    if protocol == "got10k":
-        return got10k_file(tracker_dir, seq)
+        return vot_file(tracker_dir, seq, rep)
+    if protocol == "got10k" or repetitions > 1:
+        return got10k_file(tracker_dir, seq, rep)
     return ope_file(tracker_dir, seq)
 
 
-def write_sequence_result(protocol: str, tracker_dir: Path, seq: str, output, times) -> None:
-    """Times first, the result file last: the result file is the completion marker."""
-    tracker_dir = Path(tracker_dir)
+def time_file(protocol: str, tracker_dir: Path, seq: str, repetitions: int = 1) -> Path:
+    seq = safe_name(seq, "sequence name")
     if protocol == "vot":
-        atomic_write_text(vot_file(tracker_dir, seq).with_name(f"{seq}_time.txt"), format_times(times))
-        atomic_write_text(vot_file(tracker_dir, seq), format_vot_lines(output))
-    elif protocol == "got10k":
-        atomic_write_text(tracker_dir / seq / f"{seq}_time.txt", format_times(times))
-        atomic_write_text(got10k_file(tracker_dir, seq), format_boxes(output))
+        return vot_file(tracker_dir, seq).with_name(f"{seq}_time.txt")
+    if protocol == "got10k" or repetitions > 1:
+        return Path(tracker_dir) / seq / f"{seq}_time.txt"
+    return ope_time_file(tracker_dir, seq)
+
+
+def format_result(protocol: str, output) -> str:
+    return format_vot_lines(output) if protocol == "vot" else format_boxes(output)
+
+
+def _time_columns(path: Path, n_frames: int, keep: int) -> np.ndarray:
+    """The first ``keep`` repetition columns of an existing time file (NaN where missing)."""
+    cols = np.full((n_frames, keep), np.nan)
+    if keep and path.is_file():
+        try:
+            rows = [[float(v) for v in line.replace(",", " ").split()] for line in path.read_text().splitlines() if line.strip()]
+        except ValueError:
+            rows = []
+        for i, r in enumerate(rows[:n_frames]):
+            m = min(len(r), keep)
+            cols[i, :m] = r[:m]
+    return cols
+
+
+def write_sequence_result(protocol: str, tracker_dir: Path, seq: str, output, times, rep: int = 1,
+                          repetitions: int = 1) -> None:
+    """Times first, the result file last: the result file is the completion marker.
+
+    Repetition ``rep`` becomes column ``rep`` of the time file (earlier columns are kept)."""
+    t = np.asarray(times, dtype=np.float64).reshape(-1, 1)
+    tf = time_file(protocol, tracker_dir, seq, repetitions)
+    if rep > 1:
+        t = np.hstack([_time_columns(tf, len(t), rep - 1), t])
+    if t.shape[1] == 1:
+        atomic_write_text(tf, format_times(t[:, 0]))
     else:
-        atomic_write_text(ope_time_file(tracker_dir, seq), format_times(times))
-        atomic_write_text(ope_file(tracker_dir, seq), format_boxes(output))
+        text = "\n".join(",".join(f"{v:.8f}" for v in row) for row in t).replace("nan", "NaN") + "\n"
+        atomic_write_text(tf, text)
+    atomic_write_text(result_file(protocol, tracker_dir, seq, rep, repetitions), format_result(protocol, output))
+
+
+def result_is_complete(protocol: str, path: Path, n_frames: int) -> bool:
+    """True when ``path`` holds one well-formed line per frame (a file cut short, or with a
+    malformed line, is tracked again on resume)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        if protocol == "vot":
+            recs = read_vot_file(path)
+            return len(recs) == n_frames and len(recs[0]) == 1 and recs[0][0] == 1
+        read_box_file(path, n_frames)
+        return True
+    except (HromError, OSError, ValueError):
+        return False
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -91,7 +142,7 @@ def _pysot_aliases(seq: str) -> list[str]:
     names = [seq]
     m = re.match(r"^(.*)-(\d)$", seq)
     if m:
-        names.append(f"{m.group(1).lower()}_{m.group(2)}")
+        names += [f"{m.group(1).lower()}_{m.group(2)}", f"{m.group(1)}.{m.group(2)}"]  # pysot, GOT-10k toolkit
     names.append(seq[:1].lower() + seq[1:])
     names.append(seq.lower())
     if seq == "Human4":
@@ -119,12 +170,14 @@ def read_box_file(path: Path, n_frames: int | None = None) -> np.ndarray:
 def find_ope_results(tracker_dir: Path, seq: str) -> list[Path]:
     """Result files (one per repetition) of ``seq`` in any supported OPE layout."""
     tracker_dir = Path(tracker_dir)
+    reps = sorted((tracker_dir / seq).glob(f"{seq}_[0-9][0-9][0-9].txt"))
+    if reps:  # repetitions (GOT-10k toolkit layout) win over a single <seq>.txt from an earlier run
+        return reps
     for name in _pysot_aliases(seq):
         f = tracker_dir / f"{name}.txt"
         if f.is_file():
             return [f]
-    reps = sorted((tracker_dir / seq).glob(f"{seq}_[0-9][0-9][0-9].txt"))
-    return reps
+    return []
 
 
 def find_times(tracker_dir: Path, seq: str) -> np.ndarray | None:

@@ -1,18 +1,27 @@
 """Run a tracker over a benchmark: resumable (finished sequences are skipped), results written
-atomically, sequences spread over worker processes (spawn; each worker builds its own tracker)."""
+atomically, sequences spread over worker processes (spawn; each worker builds its own tracker
+and dies with the parent), repetitions with the toolkits' determinism check, and a record of
+what produced the folder (:mod:`hrom.benchmarks.provenance`)."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from hrom.benchmarks.protocols import run_ope, run_vot_baseline
+from hrom.benchmarks.provenance import claim_folder, file_sha256, make_record
+from hrom.benchmarks.raster import check_convention
 from hrom.benchmarks.registry import get_spec, open_benchmark
-from hrom.benchmarks.results import result_file, write_sequence_result
+from hrom.benchmarks.results import result_file, result_is_complete, write_sequence_result
 from hrom.benchmarks.sequence import Sequence
 from hrom.errors import HromError
+from hrom.io import check_writable_dir
+from hrom.paths import safe_name
 
 
 @dataclass
@@ -35,30 +44,93 @@ class TrackerSpec:
             kwargs["backend"] = self.backend
         return create_tracker(self.spec, **kwargs)
 
+    def provenance(self) -> dict:
+        """Record fields: the model (SHA-256 of a checkpoint file), hp, backend (see provenance.py)."""
+        from hrom.models.config import PRESETS
+        from hrom.tracking.factory import bundled_model_path
+        from hrom.tracking.opencv_trackers import OPENCV_TRACKERS
 
-def track_sequence(tracker, seq: Sequence, protocol: str, tracker_dir: Path, on_frame=None) -> tuple[int, float]:
-    """Track one sequence and write its files. Returns (frames, tracking seconds)."""
-    if protocol == "vot":
-        output, times = run_vot_baseline(tracker, seq, on_frame)
-    else:
-        output, times = run_ope(tracker, seq, on_frame)
-    write_sequence_result(protocol, tracker_dir, seq.name, output, times)
-    import numpy as np
+        s = str(self.spec)
+        rec: dict[str, Any] = {"tracker": s, "device": self.device, "hp": self.hp, "backend": self.backend or "torch"}
+        if s.lower() in OPENCV_TRACKERS:
+            rec.update(model=f"opencv:{s.lower()}", backend=None)
+        elif s == "hrom" or Path(s).is_file():
+            rec["model"] = "sha256:" + file_sha256(bundled_model_path() if s == "hrom" else s)
+        else:
+            rec["model"] = f"preset:{s}" if s in PRESETS else s
+        if self.hp is not None and Path(str(self.hp)).is_file():
+            rec.update(hp=None, hp_file=str(self.hp), hp_sha256=file_sha256(self.hp))
+        if self.extra:
+            rec["extra"] = {k: repr(v) for k, v in sorted(self.extra.items())}
+        return rec
 
-    return len(seq), float(np.nansum(times))
+
+def _identical(paths: list[Path]) -> bool:
+    texts = [p.read_bytes() for p in paths]
+    return all(t == texts[0] for t in texts[1:])
+
+
+def can_stop(tracker, protocol: str, tracker_dir: Path, seq: Sequence, rep: int, repetitions: int) -> bool:
+    """Whether repetition ``rep`` can be skipped: the tracker says it is deterministic
+    (``is_deterministic``, GOT-10k toolkit) and one run exists, or three runs exist and are
+    identical (VOT toolkit)."""
+    if rep <= 1:
+        return False
+    first = [result_file(protocol, tracker_dir, seq.name, r, repetitions) for r in (1, 2, 3)]
+    if tracker is not None and getattr(tracker, "is_deterministic", False) is True:
+        return result_is_complete(protocol, first[0], len(seq))
+    return rep > 3 and all(result_is_complete(protocol, p, len(seq)) for p in first) and _identical(first)
+
+
+def pending_reps(tracker, protocol: str, tracker_dir: Path, seq: Sequence, repetitions: int) -> list[int]:
+    """Repetitions still to track (a missing, short or malformed file counts as not done)."""
+    todo = []
+    for rep in range(1, repetitions + 1):
+        if result_is_complete(protocol, result_file(protocol, tracker_dir, seq.name, rep, repetitions), len(seq)):
+            continue
+        if not todo and can_stop(tracker, protocol, tracker_dir, seq, rep, repetitions):
+            break
+        todo.append(rep)
+    return todo
+
+
+def track_sequence(tracker, seq: Sequence, protocol: str, tracker_dir: Path, on_frame=None, repetitions: int = 1,
+                   overlap: str = "vot2018") -> tuple[int, float]:
+    """Track the missing repetitions of one sequence and write their files.
+    Returns (frames tracked, tracking seconds)."""
+    frames, seconds = 0, 0.0
+    for rep in range(1, repetitions + 1):
+        path = result_file(protocol, tracker_dir, seq.name, rep, repetitions)
+        if result_is_complete(protocol, path, len(seq)):
+            continue
+        if can_stop(tracker, protocol, tracker_dir, seq, rep, repetitions):
+            break
+        if protocol == "vot":
+            output, times = run_vot_baseline(tracker, seq, on_frame, overlap=overlap)
+        else:
+            output, times = run_ope(tracker, seq, on_frame)
+        write_sequence_result(protocol, tracker_dir, seq.name, output, times, rep, repetitions)
+        frames += len(seq)
+        seconds += float(np.nansum(times))
+    return frames, seconds
 
 
 _WORKER_TRACKER = None  # one tracker per worker process, built by the pool initializer
 
 
-def _init_worker(factory: Callable[[], Any]) -> None:
+def _init_worker(factory: Callable[[], Any], threads: int | None = None, parent: int | None = None) -> None:
+    from hrom.procs import die_with_parent, set_threads
+
+    die_with_parent(parent=parent)  # a kill -9 of the command must not leave workers tracking
+    set_threads(threads)
     global _WORKER_TRACKER
     _WORKER_TRACKER = factory()
 
 
-def _run_in_worker(task: tuple[Sequence, str, str]) -> tuple[str, int, float]:
-    seq, protocol, tracker_dir = task
-    n, secs = track_sequence(_WORKER_TRACKER, seq, protocol, Path(tracker_dir))
+def _run_in_worker(task: tuple) -> tuple[str, int, float]:
+    seq, protocol, tracker_dir, repetitions, overlap = task
+    n, secs = track_sequence(_WORKER_TRACKER, seq, protocol, Path(tracker_dir), repetitions=repetitions,
+                             overlap=overlap)
     return seq.name, n, secs
 
 
@@ -75,7 +147,9 @@ def select_sequences(reader, sequences: list[str] | None) -> list[str]:
 
 def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str, root: str | Path,
                   results_dir: str | Path, *, tracker_name: str | None = None, workers: int = 1,
-                  sequences: list[str] | None = None, partial: bool = False, progress: bool = True) -> Path:
+                  sequences: list[str] | None = None, partial: bool = False, progress: bool = True,
+                  repetitions: int = 1, overwrite: bool = False, overlap: str = "vot2018",
+                  threads: int | None = None) -> Path:
     """Run ``tracker`` on every (selected) sequence of ``benchmark`` not already finished.
 
     ``tracker``: a tracker spec string for ``hrom.tracking.create_tracker`` (``"kcf"``,
@@ -83,9 +157,21 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
     returning an object with ``name``, ``init(image_bgr, box_xywh)`` and ``update(image_bgr)``
     (it must be picklable when ``workers > 1``). Results go to
     ``results_dir/<benchmark folder>/<tracker name>/``; that folder is returned.
+    ``repetitions``: runs per sequence (``<seq>_001.txt`` ...), stopped early for a
+    deterministic tracker. A folder holding another run's results is refused unless
+    ``overwrite`` (which deletes it first). ``overlap``: VOT failure test (``vot2018``,
+    ``vot-toolkit`` or ``exact``). ``threads``: PyTorch threads per process.
     """
     from tqdm import tqdm
 
+    from hrom.procs import set_threads
+
+    if tracker_name is not None:
+        safe_name(tracker_name, "tracker name (--name)")
+    if repetitions < 1:
+        raise HromError(f"--repetitions {repetitions}: expected 1 or more")
+    check_convention(overlap)
+    results_dir = check_writable_dir(results_dir, "--results")
     factory = TrackerSpec(tracker) if isinstance(tracker, str) else tracker
     spec = get_spec(benchmark)
     reader = open_benchmark(benchmark, root, partial=partial)
@@ -94,15 +180,19 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
     names = select_sequences(reader, sequences)
     seqs = [reader.load(n) for n in names]  # validate every sequence before any tracking
 
+    set_threads(threads)
     local = None
     if tracker_name is None or workers <= 1:
         local = factory()
         tracker_name = tracker_name or getattr(local, "name", None)
         if not tracker_name:
             raise HromError("the tracker has no .name; pass tracker_name (--name)")
+        safe_name(tracker_name, "tracker name (use --name)")
     tracker_dir = Path(results_dir) / spec.folder / tracker_name
-    todo = [s for s in seqs if not result_file(protocol, tracker_dir, s.name).is_file()]
-    total = sum(len(s) for s in todo)
+    claim_folder(tracker_dir, make_record(factory, spec.name, protocol, overlap), overwrite)
+    pending = {s.name: pending_reps(local, protocol, tracker_dir, s, repetitions) for s in seqs}
+    todo = [s for s in seqs if pending[s.name]]
+    total = sum(len(s) * len(pending[s.name]) for s in todo)
     bar = tqdm(total=total, unit="frame", desc=f"{spec.name} {tracker_name}", disable=not progress,
                dynamic_ncols=True)
     bar.set_postfix_str(f"{len(seqs) - len(todo)}/{len(seqs)} sequences already done")
@@ -111,12 +201,14 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
             local = local or factory()
             for s in todo:
                 bar.set_postfix_str(s.name)
-                n, secs = track_sequence(local, s, protocol, tracker_dir, on_frame=lambda: bar.update(1))
+                n, secs = track_sequence(local, s, protocol, tracker_dir, on_frame=lambda: bar.update(1),
+                                         repetitions=repetitions, overlap=overlap)
                 bar.set_postfix_str(f"{s.name} {n / max(secs, 1e-9):.1f} fps")
         else:
             ctx = mp.get_context("spawn")
-            tasks = [(s, protocol, str(tracker_dir)) for s in todo]
-            with ctx.Pool(min(workers, len(todo)), initializer=_init_worker, initargs=(factory,)) as pool:
+            tasks = [(s, protocol, str(tracker_dir), repetitions, overlap) for s in todo]
+            with ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
+                          initargs=(factory, threads, os.getpid())) as pool:
                 for name, n, secs in pool.imap_unordered(_run_in_worker, tasks):
                     bar.update(n)
                     bar.set_postfix_str(f"{name} {n / max(secs, 1e-9):.1f} fps")

@@ -5,9 +5,12 @@ OPE conventions (``scoring`` of a benchmark):
 - ``otb``  (GOT-10k toolkit, OTB): every frame counts; the first result box is replaced by the
   ground truth; per-sequence curves are averaged over sequences.
 - ``uav``  (GOT-10k toolkit, UAV123): as ``otb`` but frames with NaN ground truth are dropped.
-- ``lasot`` (pysot / OTB MATLAB toolkit): every frame is in the denominator; a frame whose
-  ground truth has no positive size can never count as a success, and one whose ground-truth
-  centre is not positive always counts as precise (the toolkits' ``-1`` error quirk).
+- ``lasot`` (LaSOT toolkit / pysot): frames where the target is absent (``full_occlusion`` or
+  ``out_of_view``) never count, but every frame stays in the denominator; of the visible frames,
+  one whose ground truth has no positive size can never count as a success, and one whose
+  ground-truth centre is not positive always counts as precise (pysot's ``-1`` error quirk).
+
+VOT overlaps use the pixel-grid raster of :mod:`hrom.benchmarks.raster` (``vot2018`` by default).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from hrom.benchmarks.metrics import (NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS, box_iou,
-                                     center_error, centers, normalized_center_error, polygon_iou)
+                                     center_error, centers, normalized_center_error)
 from hrom.benchmarks.protocols import VOT_BURNIN, VOT_SKIP
+from hrom.benchmarks.raster import check_convention, region_overlaps
 from hrom.benchmarks.results import find_ope_results, find_times, find_vot_results, read_box_file, read_vot_file
 from hrom.benchmarks.sequence import Sequence
 from hrom.errors import HromError
@@ -58,8 +62,12 @@ def _per_sequence_curve(values: np.ndarray, thresholds: np.ndarray, seq_id: np.n
     return counts / np.maximum(denom, 1)[:, None]
 
 
-def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], scoring: str = "otb") -> dict[str, np.ndarray]:
-    """Per-sequence success (S, 21), precision (S, 51) and normalized precision (S, 51) curves."""
+def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], scoring: str = "otb",
+               absent: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+    """Per-sequence success (S, 21), precision (S, 51) and normalized precision (S, 51) curves.
+
+    ``absent`` (``lasot`` only): per sequence, True where the target is not visible; such frames
+    count for no threshold but stay in the denominator (LaSOT toolkit, pysot)."""
     if not preds:
         z = np.zeros((0, 1))
         return {"success": z, "precision": z, "norm_precision": z}
@@ -78,6 +86,10 @@ def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], scoring: str = "o
         counts.append(len(g))
         denoms.append(len(g))
     P, G = np.concatenate(p_list), np.concatenate(g_list)
+    hidden = np.zeros(len(G), dtype=bool)
+    if scoring == "lasot" and absent is not None:
+        hidden = np.concatenate([np.zeros(len(g), bool) if a is None else np.asarray(a, bool)[: len(g)]
+                                 for g, a in zip(g_list, absent)])
     counts = np.asarray(counts)
     denom = np.asarray(denoms)
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
@@ -88,6 +100,7 @@ def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], scoring: str = "o
             centre_ok = np.all(centers(G) > 0, axis=1)
             ce = np.where(centre_ok, center_error(P, G), -1.0)
             nce = np.where(centre_ok, normalized_center_error(P, G), -1.0)
+            iou[hidden], ce[hidden], nce[hidden] = np.nan, np.nan, np.nan  # never counted
         else:
             iou, ce, nce = box_iou(P, G), center_error(P, G), normalized_center_error(P, G)
         seq_id = np.repeat(np.arange(len(counts)), counts)
@@ -115,8 +128,16 @@ def summarise_curves(succ: np.ndarray, prec: np.ndarray, nprec: np.ndarray) -> d
 
 def score_ope(seqs: list[Sequence], tracker_dir: Path, scoring: str = "otb") -> dict:
     """Overall, per-sequence and per-attribute OPE scores of one tracker's result folder."""
-    preds = [_load_pred(tracker_dir, s)[0] for s in seqs]
-    curves = ope_curves(preds, [s.boxes for s in seqs], scoring)
+    reps = [_load_pred(tracker_dir, s) for s in seqs]
+    owner = np.repeat(np.arange(len(seqs)), [len(r) for r in reps])
+    flat = ope_curves([p for r in reps for p in r], [seqs[i].boxes for i in owner], scoring,
+                      [seqs[i].absent for i in owner])
+    counts = np.bincount(owner, minlength=len(seqs))[:, None]
+    curves = {}  # repetitions are averaged per sequence
+    for key, c in flat.items():
+        total = np.zeros((len(seqs), c.shape[1]))
+        np.add.at(total, owner, c)
+        curves[key] = total / np.maximum(counts, 1)
     speeds = np.array([_fps(find_times(tracker_dir, s.name)) for s in seqs])
     overall = summarise_curves(curves["success"], curves["precision"], curves["norm_precision"])
     good = speeds > 0
@@ -182,16 +203,14 @@ def _is_code(rec, code: int) -> bool:
     return len(rec) == 1 and rec[0] == code
 
 
-def vot_overlaps(records: list[list[float]], gt_polys: np.ndarray, bound, burnin: int = 0) -> np.ndarray:
+def vot_overlaps(records: list[list[float]], gt_polys: np.ndarray, bound, burnin: int = 0,
+                 overlap: str = "vot2018") -> np.ndarray:
     """Per-frame overlap of a baseline record with the ground truth; NaN on code frames and on
     the ``burnin`` frames starting at each (re)initialisation."""
     n = len(gt_polys)
     if len(records) != n:
         raise HromError(f"VOT record has {len(records)} lines for {n} frames; expected one line per frame")
-    ov = np.full(n, np.nan)
-    for i, rec in enumerate(records):
-        if len(rec) > 1:
-            ov[i] = polygon_iou(rec, gt_polys[i], bound)
+    ov = region_overlaps([rec if len(rec) > 1 else None for rec in records], gt_polys, bound, overlap)
     if burnin > 0:
         for i, rec in enumerate(records):
             if _is_code(rec, 1):
@@ -257,9 +276,13 @@ def _image_size(seq: Sequence) -> tuple[int, int]:
     return img.shape[1], img.shape[0]
 
 
-def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTERVAL) -> dict:
+def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTERVAL, overlap: str = "vot2018") -> dict:
     """VOT baseline: accuracy (mean overlap without the 10 burn-in frames, pooled over frames),
-    robustness (failures per 100 frames, pysot's VOT2018 figure), lost number, EAO."""
+    robustness (failures per 100 frames, pysot's VOT2018 figure), lost number, EAO.
+
+    ``overlap``: ``vot2018`` (pysot's calls of the VOT2018 region library: bound (W, H) for
+    accuracy, (W - 1, H - 1) for EAO), ``vot-toolkit`` (bound = image size for both) or ``exact``."""
+    check_convention(overlap)
     acc_frames, fail_per_rep, lengths = [], [], 0
     eao_ov, eao_fail, eao_w, per_seq, times_all = [], [], [], {}, []
     tag_names = sorted({t for s in seqs for t in s.tags})
@@ -270,12 +293,13 @@ def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTE
         if not files:
             raise HromError(f"{s.name}: no VOT result in {tracker_dir}/baseline/{s.name}/ (expected {s.name}_001.txt)")
         W, H = _image_size(s)
-        polys = s.polygons if s.polygons is not None else s.boxes
+        polys = s.meta.get("vot_regions", s.polygons if s.polygons is not None else s.boxes)
+        eao_bound = (W, H) if overlap == "vot-toolkit" else (W - 1, H - 1)
         recs = [read_vot_file(f) for f in files]
         for f, r in zip(files, recs):
             if len(r) != len(s):
                 raise HromError(f"{f}: {len(r)} lines for {len(s)} frames; expected one line per frame")
-        acc = np.vstack([vot_overlaps(r, polys, (W, H), burnin=VOT_BURNIN) for r in recs])
+        acc = np.vstack([vot_overlaps(r, polys, (W, H), burnin=VOT_BURNIN, overlap=overlap) for r in recs])
         fails = [[i for i, x in enumerate(r) if _is_code(x, 2)] for r in recs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -284,7 +308,7 @@ def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTE
         fail_per_rep.append([len(f) for f in fails])
         lengths += len(s)
         for r, fl in zip(recs, fails):
-            eao_ov.append(vot_overlaps(r, polys, (W - 1, H - 1)))
+            eao_ov.append(vot_overlaps(r, polys, eao_bound, overlap=overlap))
             eao_fail.append(fl)
             eao_w.append(1.0 / len(recs))
         fail_mask = np.zeros(len(s))
@@ -318,6 +342,7 @@ def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTE
             "lost_number": float(np.mean(totals)),
             "eao": eao_from_curve(curve, interval),
             "eao_interval": list(interval),
+            "overlap": overlap,
             "eao_curve": curve.tolist(),
             "fps": _fps(np.concatenate(times_all)) if times_all else -1.0,
             "sequences": len(seqs),
@@ -328,9 +353,9 @@ def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTE
     return {"overall": overall, "per_sequence": per_seq, "per_attribute": per_tag}
 
 
-def score_tracker(scoring: str, seqs: list[Sequence], tracker_dir: Path) -> dict:
+def score_tracker(scoring: str, seqs: list[Sequence], tracker_dir: Path, overlap: str = "vot2018") -> dict:
     if scoring == "vot":
-        return score_vot(seqs, tracker_dir)
+        return score_vot(seqs, tracker_dir, overlap=overlap)
     if scoring == "got10k":
         return score_got10k(seqs, tracker_dir)
     if scoring == "none":

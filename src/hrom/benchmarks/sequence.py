@@ -44,9 +44,13 @@ class Sequence:
     def init_box(self, index: int = 0) -> np.ndarray:
         """The box a tracker is (re)started with at ``index``.
 
-        For polygon ground truth this is the area-preserving axis-aligned box (same centre,
-        area of the polygon) that pysot and the GOT-10k toolkit give VOT trackers.
+        VOT sequences (``meta["init_rule"] == "vot"``) use :func:`vot_init_box`, the box pysot's
+        VOT loop gives trackers. Other polygon ground truth gets the area-preserving box with
+        ``x = cx - w / 2`` (GOT-10k toolkit); boxes are used as they are.
         """
+        if self.meta.get("init_rule") == "vot":
+            region = self.meta["vot_regions"][index] if "vot_regions" in self.meta else self.polygons[index]
+            return vot_init_box(region)
         if self.polygons is not None:
             return polygon_to_init_box(self.polygons[index : index + 1])[0]
         return self.boxes[index].astype(np.float64)
@@ -130,8 +134,8 @@ def polygon_to_hull(polys: np.ndarray) -> np.ndarray:
     return np.stack([x1, y1, xs.max(1) - x1, ys.max(1) - y1], axis=1)
 
 
-def polygon_to_init_box(polys: np.ndarray) -> np.ndarray:
-    """(N, 8) corners -> (N, 4) box with the polygon's centre and area (VOT/pysot initialisation)."""
+def _area_preserving(polys: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Centre and size of the axis-aligned box with the polygon's centre and area (+1 px, pysot)."""
     xs, ys = polys[:, 0::2], polys[:, 1::2]
     cx, cy = xs.mean(1), ys.mean(1)
     x1, x2, y1, y2 = xs.min(1), xs.max(1), ys.min(1), ys.max(1)
@@ -140,8 +144,26 @@ def polygon_to_init_box(polys: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.sqrt(a1 / a2)
     s = np.where(np.isfinite(s), s, 1.0)
-    w, h = s * (x2 - x1) + 1, s * (y2 - y1) + 1
+    return cx, cy, s * (x2 - x1) + 1, s * (y2 - y1) + 1
+
+
+def polygon_to_init_box(polys: np.ndarray) -> np.ndarray:
+    """(N, 8) corners -> (N, 4) box with the polygon's centre and area, ``x = cx - w / 2``
+    (the GOT-10k toolkit's rule)."""
+    cx, cy, w, h = _area_preserving(polys)
     return np.stack([cx - w / 2, cy - h / 2, w, h], axis=1)
+
+
+def vot_init_box(region) -> np.ndarray:
+    """The box pysot's VOT loop (re)starts trackers with: for a polygon the area-preserving size
+    around its centre, for ``x, y, w, h`` the box itself around ``cx = x + w / 2``; then
+    ``x = cx - (w - 1) / 2`` (half a pixel up-left of :func:`polygon_to_init_box`)."""
+    v = np.asarray(region, dtype=np.float64).reshape(-1)
+    if len(v) == 4:
+        cx, cy, w, h = v[0] + v[2] / 2, v[1] + v[3] / 2, v[2], v[3]
+    else:
+        cx, cy, w, h = (float(a[0]) for a in _area_preserving(v[None, :]))
+    return np.array([cx - (w - 1) / 2, cy - (h - 1) / 2, w, h], dtype=np.float64)
 
 
 def rect_to_polygon(boxes: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@ Workspace: ``<ws>/sequences/list.txt``; per sequence a ``sequence`` file of ``ke
 per line, missing trailing lines = 0). Older workspaces without a ``sequence`` file keep the
 JPEGs in the sequence folder (or ``color/``). pysot's layout is ``<root>/VOT2018.json`` with
 ``img_names``, ``gt_rect`` and per-frame tag lists, images under ``<root>/<seq>/color/``.
-Polygons are kept for the VOT overlap; ``boxes`` are their axis-aligned hull.
+Polygons are kept for the VOT overlap; ``boxes`` are their axis-aligned hull. Trackers are
+(re)started with :func:`~hrom.benchmarks.sequence.vot_init_box` (pysot's VOT convention).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hrom.benchmarks.base import Reader
 from hrom.benchmarks.sequence import (Sequence, check_frames_exist, list_images, polygon_to_hull, read_flags,
                                       read_matrix, rect_to_polygon)
 from hrom.errors import HromError
+from hrom.paths import safe_name
 
 TAGS = ("camera_motion", "illum_change", "motion_change", "occlusion", "size_change")
 
@@ -50,9 +52,13 @@ class VOTReader(Reader):
                 self._json = json.loads(self.json_file.read_text())
             except ValueError as exc:
                 raise HromError(f"{self.json_file}: not valid JSON ({exc})") from None
-            self._names = sorted(self._json)
+            if not isinstance(self._json, dict):
+                raise HromError(f"{self.json_file}: expected {{sequence: {{img_names, gt_rect, ...}}}}")
+            self._names = sorted(safe_name(k, "sequence name", self.json_file) for k in self._json)
         else:
-            listed = [s.strip() for s in (self.seq_root / "list.txt").read_text().splitlines() if s.strip()]
+            list_file = self.seq_root / "list.txt"
+            listed = [safe_name(s.strip(), "sequence name", list_file)
+                      for s in list_file.read_text().splitlines() if s.strip()]
             missing = [s for s in listed if not (self.seq_root / s / "groundtruth.txt").is_file()]
             self.check_missing(missing, len(listed), "<ws>/sequences/<seq>/groundtruth.txt for each name in list.txt")
             self._names = [s for s in listed if s not in missing]
@@ -93,6 +99,7 @@ class VOTReader(Reader):
         for f in sorted(list(d.glob("*.tag")) + list(d.glob("*.label"))):
             tags[f.stem] = read_flags(f, len(frames)) > 0
         polys = _polygons(gt)
+        meta.update(init_rule="vot", vot_regions=gt)
         return Sequence(name=name, frames=frames, boxes=polygon_to_hull(polys), polygons=polys, tags=tags, meta=meta)
 
     def _load_json(self, name: str) -> Sequence:
@@ -111,4 +118,5 @@ class VOTReader(Reader):
         check_frames_exist(frames, name)
         tags = {t: np.asarray(info[t], dtype=bool)[: len(frames)] for t in TAGS if t in info}
         polys = _polygons(gt)
-        return Sequence(name=name, frames=frames, boxes=polygon_to_hull(polys), polygons=polys, tags=tags)
+        return Sequence(name=name, frames=frames, boxes=polygon_to_hull(polys), polygons=polys, tags=tags,
+                        meta={"init_rule": "vot", "vot_regions": gt})

@@ -10,10 +10,15 @@ def _csv(text: str | None) -> list[str] | None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from hrom.benchmarks.raster import CONVENTIONS
+    from hrom.benchmarks.registry import BENCHMARKS
+
     p = sub.add_parser("eval", help="run trackers on benchmarks and score them",
                        description="Evaluate trackers on OTB, UAV123, LaSOT, VOT-2018 and GOT-10k.")
     esub = p.add_subparsers(dest="eval_command", required=True, metavar="{run,report}")
-    names = "otb100, otb50, otb2013, uav123, uav123_10fps, uav20l, lasot, lasot_full, vot2018, got10k_val, got10k_test, pysot:FILE.json"
+    names = ", ".join(BENCHMARKS) + ", pysot:FILE.json"
+    overlap_help = ("VOT overlap convention (vot2018 only): vot2018 = the VOT2018 region library's raster "
+                    "(pysot, papers; default), vot-toolkit = the Python VOT toolkit's raster, exact = polygon geometry")
 
     r = esub.add_parser("run", help="track every sequence of a benchmark (skips finished ones)")
     r.add_argument("--benchmark", required=True, help=names)
@@ -22,11 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--results", required=True, help="results root; files go to <results>/<BENCHMARK>/<tracker>/")
     r.add_argument("--name", help="tracker folder name (default: the tracker's own name)")
     r.add_argument("--workers", type=int, default=1, help="parallel processes, one tracker each (default 1)")
+    r.add_argument("--threads", type=int, default=1, help="PyTorch/OpenCV threads per process (default 1)")
+    r.add_argument("--repetitions", type=int, default=1,
+                   help="runs per sequence, saved as <seq>_001.txt ... (VOT uses 15, GOT-10k 3); a deterministic "
+                        "tracker stops after one run (or three identical ones)")
+    r.add_argument("--overwrite", action="store_true",
+                   help="delete the tracker folder's results first (needed when it holds another model's run)")
     r.add_argument("--sequences", help="comma-separated subset of sequence names")
     r.add_argument("--partial", action="store_true", help="use only the sequences present under --root")
-    r.add_argument("--hp", help="tracker hyper-parameter set name")
-    r.add_argument("--device", default="cpu")
+    r.add_argument("--hp", help="tracker hyper-parameters: a preset (default, vot, otb, uav, lasot, got10k) or a YAML file")
+    r.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N (HROM models only)")
     r.add_argument("--backend", help="inference backend for HROM (e.g. torch, onnx)")
+    r.add_argument("--overlap", choices=CONVENTIONS, default="vot2018", help=overlap_help)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=run)
 
@@ -38,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, help="report folder")
     q.add_argument("--sequences", help="comma-separated subset of sequence names")
     q.add_argument("--partial", action="store_true", help="use only the sequences present under --root")
+    q.add_argument("--overlap", choices=CONVENTIONS, default="vot2018", help=overlap_help)
     q.set_defaults(func=run)
 
 
@@ -49,17 +62,22 @@ def run(args: argparse.Namespace) -> int:
 
         if args.workers < 1:
             raise HromError(f"--workers {args.workers}: expected 1 or more")
+        if args.threads < 1:
+            raise HromError(f"--threads {args.threads}: expected 1 or more")
         factory = TrackerSpec(args.tracker, device=args.device, hp=args.hp, backend=args.backend)
         out = run_benchmark(factory, args.benchmark, args.root, args.results, tracker_name=args.name,
                             workers=args.workers, sequences=_csv(args.sequences), partial=args.partial,
-                            progress=not args.quiet)
+                            progress=not args.quiet, repetitions=args.repetitions, overwrite=args.overwrite,
+                            overlap=args.overlap, threads=args.threads)
         print(f"results in {out}")
         return 0
 
     from hrom.benchmarks.report import COLUMNS, evaluate, write_report
+    from hrom.io import check_writable_dir
 
+    check_writable_dir(args.out, "--out")
     report = evaluate(args.benchmark, args.root, args.results, trackers=args.trackers,
-                      sequences=_csv(args.sequences), partial=args.partial)
+                      sequences=_csv(args.sequences), partial=args.partial, overlap=args.overlap)
     files = write_report(report, args.out)
     cols = COLUMNS[report["scoring"]]
     print(f"{'tracker':<24}" + "".join(f"{c:>20}" for c in cols))

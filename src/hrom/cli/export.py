@@ -24,6 +24,9 @@ def run(args: argparse.Namespace) -> int:
     if args.opset < MIN_OPSET:
         raise HromError(f"--opset {args.opset}: DeformConv needs ONNX opset {MIN_OPSET} or later")
     require_onnx()
+    from hrom.io import check_writable_dir
+
+    check_writable_dir(args.out, "--out")  # before the export and its check, which take a while
     from hrom.export.onnx_export import write_export
     from hrom.export.verify import verify_export
     from hrom.models.checkpoint import resolve_model

@@ -9,7 +9,7 @@ import json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="model summary: parameters per part, FLOPs, output shapes",
                        description="Summarise a model preset or checkpoint.")
-    p.add_argument("model", metavar="PRESET_OR_CHECKPOINT", nargs="?", help="a preset name (see --list) or an hrom checkpoint file")
+    p.add_argument("model", metavar="PRESET_OR_CHECKPOINT", nargs="?", help="a preset name (see --list), 'hrom' (the bundled weights) or an hrom checkpoint file")
     p.add_argument("--list", action="store_true", help="list the model presets and exit")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--backbone-weights", metavar="PTH", help="also load HRNet ImageNet weights into the backbone by name and report how many tensors matched")

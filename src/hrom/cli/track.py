@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from hrom.procs import DEFAULT_THREADS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -38,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--video", metavar="ANNOTATED.mp4", help="write the frames with the box and score drawn (mp4v)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     p.add_argument("--backend", default="torch", help="network runtime (default: torch)")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS, metavar="N",
+                   help=f"CPU threads for the network and OpenCV (default {DEFAULT_THREADS}: two or more run 5-25x "
+                        "slower as soon as another job uses a core; 0: the runtime's default, all cores)")
     p.add_argument("--start-frame", type=int, default=0, metavar="N",
                    help="0-based index of the first frame to track; the box refers to that frame (default 0)")
     p.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N frames")
@@ -98,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from hrom.errors import HromError
+    from hrom.io import check_writable_file
+    from hrom.procs import set_threads
     from hrom.tracking.factory import bundled_model_path, create_tracker
     from hrom.tracking.frames import check_box
     from hrom.tracking.sources import open_source
@@ -109,12 +116,15 @@ def run(args: argparse.Namespace) -> int:
         raise HromError(f"--start-frame: must be >= 0, got {args.start_frame}")
     if args.max_frames is not None and args.max_frames < 1:
         raise HromError(f"--max-frames: must be >= 1, got {args.max_frames}")
+    if args.threads < 0:
+        raise HromError(f"--threads: must be >= 0, got {args.threads}")
     for opt, value in (("--out", args.out), ("--video", args.video)):
-        if value and Path(value).is_dir():
-            raise HromError(f"{value}: {opt} is a folder; expected a file path")
+        if value:
+            check_writable_file(value, opt)
     spec = args.model if args.model is not None else "hrom"
     if spec == "hrom":
         bundled_model_path()  # says clearly that no weights are bundled, before any work
+    set_threads(args.threads)
     source = open_source(args.source)
     if len(source) and args.start_frame >= len(source):
         raise HromError(f"--start-frame {args.start_frame}: {args.source} has only {len(source)} frames")

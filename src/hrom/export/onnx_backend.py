@@ -106,10 +106,12 @@ def cached_export(model, opset: int = DEFAULT_OPSET, cache_dir: str | Path | Non
 
 
 def session_options(threads: int | None = None):
-    """CPU session options: intra-op threads = available cores, sequential, all graph optimisations."""
+    """CPU session options: intra-op threads = ``threads``, else ``--threads``, else the available cores."""
     _, ort = require_onnx()
     so = ort.SessionOptions()
-    so.intra_op_num_threads = threads or available_cores()
+    from hrom.procs import requested_threads
+
+    so.intra_op_num_threads = threads or requested_threads() or available_cores()
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -7,9 +7,11 @@ loads ImageNet HRNet weights (official ``hrnetv2_w18_imagenet_pretrained.pth`` o
 
 from __future__ import annotations
 
+import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 import torch
 from torch import nn
@@ -31,9 +33,23 @@ def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     return atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 
+def first_nonfinite(named: Iterable[tuple[str, torch.Tensor]]) -> str | None:
+    """Name of the first floating-point tensor holding NaN or inf, or None when all are finite."""
+    for name, t in named:
+        if isinstance(t, torch.Tensor) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            return name
+    return None
+
+
 def checkpoint_dict(model: HROM, tracker_hp: dict | None = None, extra: dict | None = None) -> dict:
-    """The serialisable checkpoint content (plain types + tensors, loadable with weights_only)."""
+    """The serialisable checkpoint content (plain types + tensors, loadable with weights_only).
+
+    Refuses NaN/inf weights: such a file would later "track" garbage or crash the deformable conv.
+    """
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    bad = first_nonfinite(state.items())
+    if bad is not None:
+        raise HromError(f"model tensor {bad} holds NaN/inf values; refusing to save a checkpoint that cannot track")
     ckpt = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -60,15 +76,61 @@ def read_checkpoint(path: str | Path) -> dict:
         raise HromError(f"{p}: checkpoint not found (expected an hrom .pt file written by `hrom train` or save_checkpoint)")
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
+        if found is None:  # garbage bytes or a cut-off pickle rather than a refused object
+            raise HromError(f"{p}: not a readable checkpoint (truncated or damaged: {type(exc).__name__} from "
+                            "torch.load); expected an hrom .pt file") from None
+        raise HromError(f"{p}: refused: the file holds pickled Python objects ({found.group(1)}), not only weights, "
+                        "and loading those could run code; hrom loads plain weights files only (torch.load "
+                        "weights_only=True). If you trust it, re-save its tensors with torch.save(state_dict)") from None
     except Exception as exc:  # torch raises many types (and long multi-part messages) for non-checkpoint files
-        raise HromError(f"{p}: not a readable checkpoint ({type(exc).__name__} from torch.load); "
-                        "expected an hrom .pt file") from None
+        raise HromError(f"{p}: not a readable checkpoint (truncated, or not a PyTorch file: {type(exc).__name__} "
+                        "from torch.load); expected an hrom .pt file") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         hint = ""
         if isinstance(ckpt, dict) and any(str(k).startswith(("conv1", "layer1", "stage2", "module.")) for k in ckpt):
             hint = " (this looks like an HRNet backbone state dict: load it with load_backbone_weights / train.backbone_weights)"
         raise HromError(f"{p}: not an hrom checkpoint{hint}; expected a dict with format={FORMAT!r}, model_config and state_dict")
+    version = ckpt.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise HromError(f"{p}: damaged hrom checkpoint (format_version {version!r}); expected an integer >= 1")
+    if version > FORMAT_VERSION:
+        raise HromError(f"{p}: written by hrom {ckpt.get('hrom_version', '?')} in checkpoint format version {version}; "
+                        f"this hrom {__version__} reads up to version {FORMAT_VERSION}: upgrade hrom")
+    for key in ("model_config", "state_dict"):
+        if not isinstance(ckpt.get(key), dict):
+            raise HromError(f"{p}: hrom checkpoint without {key} (damaged, or written by other code); "
+                            f"re-save it with hrom.models.checkpoint.save_checkpoint")
+    if not all(isinstance(v, torch.Tensor) for v in ckpt["state_dict"].values()):
+        raise HromError(f"{p}: state_dict holds non-tensor values (damaged, or written by other code)")
+    bad = first_nonfinite(ckpt["state_dict"].items())
+    if bad is not None:
+        raise HromError(f"{p}: tensor {bad} holds NaN/inf values (a diverged training run?); refusing to use it: "
+                        "take an earlier checkpoint, e.g. an epoch_XX.pt from before the loss blew up")
     return ckpt
+
+
+def describe_mismatch(expected: Mapping[str, torch.Tensor], saved: Mapping[str, torch.Tensor], limit: int = 3) -> str:
+    """The first tensors that differ between a model's state dict and a saved one ("" when they fit)."""
+    shape = [f"{k} (saved {list(saved[k].shape)}, model {list(v.shape)})" for k, v in expected.items()
+             if k in saved and saved[k].shape != v.shape]
+    missing = [f"{k} (not in the file)" for k in expected if k not in saved]
+    unexpected = [f"{k} (not in the model)" for k in saved if k not in expected]
+    problems = shape + missing + unexpected
+    if not problems:
+        return ""
+    counts = f"{len(shape)} of another shape, {len(missing)} missing, {len(unexpected)} unexpected"
+    return f"first mismatched tensors: {', '.join(problems[:limit])} ({counts})"
+
+
+def load_weights(model: nn.Module, ckpt: dict, where: str) -> None:
+    """Load ``ckpt['state_dict']`` into ``model`` (strict); when they do not fit, the error is
+    ``where`` plus the first mismatched tensors (torch only says "Error(s) in loading state_dict")."""
+    problem = describe_mismatch(model.state_dict(), ckpt["state_dict"])
+    if problem:
+        raise HromError(f"{where}: {problem}")
+    model.load_state_dict(ckpt["state_dict"], strict=True)
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> HROM:
@@ -76,11 +138,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> HROM:
     ckpt = read_checkpoint(path)
     cfg = from_dict(ModelConfig, ckpt["model_config"], where="model_config")
     model = HROM(cfg)
-    try:
-        model.load_state_dict(ckpt["state_dict"], strict=True)
-    except RuntimeError as exc:
-        msg = str(exc).splitlines()[0]
-        raise HromError(f"{path}: weights do not match the stored model config {cfg.name} ({msg})") from None
+    load_weights(model, ckpt, f"{path}: weights do not match the stored model config {cfg.name}")
     model.checkpoint_meta = {k: v for k, v in ckpt.items() if k not in ("state_dict",)}
     model.checkpoint_path = str(path)
     return model.to(device).eval()
@@ -93,8 +151,14 @@ def bundled_checkpoint() -> Path | None:
 
 
 def resolve_model(spec: str | Path, device: str | torch.device = "cpu") -> HROM:
-    """A preset name gives a freshly initialised network; anything else is a checkpoint path."""
+    """A preset name gives a freshly initialised network; ``hrom`` the bundled weights; anything
+    else is a checkpoint path."""
     s = str(spec)
+    if s == "hrom":
+        bundled = bundled_checkpoint()
+        if bundled is None:
+            raise HromError("hrom: no bundled weights are shipped with this version; give a checkpoint or a preset")
+        s = str(bundled)
     if s in PRESETS:
         model = build_model(s, device).eval()
         model.checkpoint_meta = {}

@@ -55,13 +55,13 @@ class Tracker:
         """Run on image files (GOT-10k toolkit signature): ``(boxes (N, 4), seconds per frame (N,))``."""
         import cv2
 
+        from hrom.tracking.sources import read_image
+
         boxes = np.zeros((len(img_files), 4))
         times = np.zeros(len(img_files))
         boxes[0] = box
         for i, path in enumerate(img_files):
-            img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if img is None:
-                raise HromError(f"{path}: cannot read image (frame {i})")
+            img = read_image(path, f"frame {i}")
             if self.rgb:
                 img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
             t = time.perf_counter()

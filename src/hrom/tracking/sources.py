@@ -3,7 +3,8 @@
 Folders and globs are sorted naturally (``2.jpg`` before ``10.jpg``).  Problems that can be
 seen before tracking starts (missing path, no images, undecodable first frame, a file OpenCV
 has no reader for) raise HromError at ``open_source``; a frame that fails to decode later
-raises HromError naming the frame and file — never a silently skipped frame.
+raises HromError naming the frame and file — never a silently skipped frame, nor the grey frame
+libjpeg makes of a truncated JPEG (:func:`read_image`, for every loop that reads frame files).
 """
 
 from __future__ import annotations
@@ -19,6 +20,51 @@ import numpy as np
 from hrom.errors import HromError
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm", ".jp2"}
+
+
+def truncation(data: bytes) -> str | None:
+    """Why an encoded JPEG or PNG is cut short, or None when it is complete (or another format).
+
+    libjpeg decodes a truncated JPEG as a grey lower part with only a warning on stderr, so
+    completeness is checked on the bytes: a JPEG needs an end-of-image marker after its first
+    scan (embedded EXIF thumbnails sit before it), a PNG its IEND chunk.
+    """
+    if data[:2] == b"\xff\xd8":
+        pos = 2
+        while pos + 4 <= len(data):  # walk the header segments up to the first scan
+            if data[pos] != 0xFF:
+                return None  # not the layout we know; let the decoder judge
+            marker = data[pos + 1]
+            if marker == 0xFF:
+                pos += 1
+                continue
+            if marker == 0xDA:  # start of scan: the end marker must follow somewhere
+                return None if data.find(b"\xff\xd9", pos) >= 0 else "no JPEG end-of-image marker"
+            if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+                pos += 2
+                continue
+            pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        return "the JPEG ends inside its header"
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" not in data[-64:]:
+        return "no PNG IEND chunk"
+    return None
+
+
+def read_image(path: str | Path, where: str) -> np.ndarray:
+    """One frame as a BGR uint8 array; a missing, undecodable or truncated file is a HromError
+    naming ``where`` (e.g. "frame 5 of Crossing/img") instead of a silently grey frame."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise HromError(f"{path}: cannot read image ({where}): {exc.strerror or exc}") from None
+    cut = truncation(data)
+    if cut is not None:
+        raise HromError(f"{path}: cannot decode image ({where}): the file is truncated ({cut})")
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    if img is None:
+        raise HromError(f"{path}: cannot decode image ({where})")
+    return img
 
 
 def natural_key(path: str | Path) -> list:
@@ -43,10 +89,7 @@ class ImageSequence:
         return len(self.paths)
 
     def _read(self, i: int) -> np.ndarray:
-        img = cv2.imread(str(self.paths[i]), cv2.IMREAD_COLOR)
-        if img is None:
-            raise HromError(f"{self.paths[i]}: cannot decode image (frame {i} of {self.label}); no output written")
-        return img
+        return read_image(self.paths[i], f"frame {i} of {self.label}")
 
     def frames(self, start: int = 0) -> Iterator[np.ndarray]:
         for i in range(start, len(self.paths)):

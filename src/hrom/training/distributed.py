@@ -99,3 +99,14 @@ def gather_objects(obj: Any) -> list[Any]:
         dist.all_gather_object(out, obj)
         return out
     return [obj]
+
+
+def is_distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def max_across(values: torch.Tensor) -> torch.Tensor:
+    """In-place maximum over all processes (unchanged for one process)."""
+    if is_distributed():
+        dist.all_reduce(values, op=dist.ReduceOp.MAX)
+    return values

@@ -6,12 +6,13 @@ according to the schedule (DDP is rebuilt when that changes, since DDP fixes its
 when built), then an epoch checkpoint, then the optional evaluation hook.  ``latest.pt`` is also
 written every ``checkpoint_every`` iterations; a resumed run repeats the uninterrupted one exactly
 because data order, lr and frozen parts are all functions of (seed, epoch, iteration, rank).
+The loss is checked every iteration and the weights before every save, so a diverging run never
+leaves a non-finite checkpoint; Ctrl-C saves a resumable ``latest.pt`` at the last finished iteration.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import random
 import time
 from functools import partial
@@ -26,9 +27,12 @@ from torch.utils.data import DataLoader, Dataset
 from hrom.config import to_dict
 from hrom.errors import HromError
 from hrom.io import atomic_write_text
+from hrom.models.checkpoint import first_nonfinite, load_weights
+from hrom.procs import die_with_parent, forkserver_context
 from hrom.training import distributed as dist_utils
 from hrom.training.config import TrainConfig
 from hrom.training.evaluation import EvalHook, make_eval_hook, wants_eval
+from hrom.training.guards import StopRequest, agree
 from hrom.training.curves import plot_eval_curve
 from hrom.training.logbook import Logbook
 from hrom.training.losses import TrackingLoss
@@ -116,7 +120,7 @@ class Trainer:
             # forkserver, not fork: a forked child of a process that already used OpenCV's thread
             # pool can deadlock inside OpenCV (seen with crops made in the main process first).
             extra = dict(persistent_workers=True, prefetch_factor=4,
-                         multiprocessing_context=multiprocessing.get_context("forkserver"),
+                         multiprocessing_context=forkserver_context(),
                          worker_init_fn=partial(seed_worker, seed=self.cfg.seed, rank=self.env.rank))
         loader = DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler, num_workers=self.cfg.workers,
                             drop_last=True, pin_memory=self.device.type == "cuda", **extra)
@@ -124,8 +128,15 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        """Train to the end of the schedule (or to ``debug.stop_after_iters``); returns a summary."""
+        """Train to the end of the schedule (or to ``debug.stop_after_iters``); returns a summary.
+
+        On Ctrl-C it saves ``latest.pt`` at the last finished iteration and returns with
+        ``interrupted: True`` (a second Ctrl-C stops at once without saving).
+        """
+        if self.env.distributed:
+            die_with_parent()  # a rank outliving a killed torchrun would hold its GPU for nothing
         dist_utils.init(self.env, self.device, self.cfg.dist_timeout_minutes)
+        self._stop = StopRequest()
         try:
             return self._run()
         finally:
@@ -136,6 +147,12 @@ class Trainer:
         cfg, env = self.cfg, self.env
         random.seed(cfg.seed + env.rank)
         np.random.seed(cfg.seed + env.rank)
+        resume_from = self._read_latest() if self.resume else None
+        if resume_from is not None and self._finished(resume_from["train_state"]):
+            st = resume_from["train_state"]
+            self._log(f"{self.run_dir}: this run is already finished (epoch {st['epoch']} of {cfg.schedule.epochs}); "
+                      f"nothing to resume. Final checkpoint: {self.ckpt_dir / epoch_name(int(st['epoch']))}")
+            return {"stopped": False, "finished_before": True, "epoch": int(st["epoch"]), "last": {}}
         dataset = self._dataset if self._dataset is not None else build_dataset(cfg, env.rank, env.world_size)
         eval_hook = self._eval_hook
         if eval_hook is None and env.is_main:
@@ -147,7 +164,7 @@ class Trainer:
         scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         start_epoch, start_iter = 0, 0
         if self.resume:
-            start_epoch, start_iter = self._restore(model, optimizer, scaler)
+            start_epoch, start_iter = self._restore(resume_from, model, optimizer, scaler)
         if env.is_main:
             self.ckpt_dir.mkdir(parents=True, exist_ok=True)
             for stale in self.ckpt_dir.glob(".*.tmp"):  # left by a process killed while saving
@@ -164,10 +181,12 @@ class Trainer:
         self._log(f"{cfg.model} on {self.device}{' (AMP)' if self.use_amp else ''}, {env.world_size} process(es) x "
                   f"batch {cfg.batch_size}, {iters} iterations/epoch, epochs {start_epoch + 1}..{cfg.schedule.epochs}")
         sampler, loader = self._loader(dataset, iters)
+        self._interrupted: dict[str, Any] = {}
         seen: list[str] = []
         last: dict[str, float] = {}
         net, net_frozen = model, None
         try:
+            self._stop.__enter__()  # from here on a first Ctrl-C stops at an iteration boundary (set-up stops at once)
             for epoch in range(start_epoch, cfg.schedule.epochs):
                 frozen = backbone_frozen(cfg.schedule, epoch)
                 if frozen != net_frozen:  # the first epoch, and when the backbone is unfrozen
@@ -186,8 +205,11 @@ class Trainer:
                 sampler.set_position(epoch, first)
                 stopped, last = self._epoch(net, model, criterion, optimizer, scaler, loader, epoch, first, iters, log, seen)
                 if stopped:
-                    return {"stopped": True, "epoch": epoch, "last": last}
+                    return {"stopped": True, "epoch": epoch, "last": last, **self._interrupted}
                 self._save(model, optimizer, scaler, epoch + 1, 0, iters, epoch_end=True)
+                if self._interrupted and epoch + 1 < cfg.schedule.epochs:  # Ctrl-C in an epoch's last iteration
+                    self._interrupted.update(epoch=epoch + 1, iteration=0)
+                    return {"stopped": True, "last": last, **self._interrupted}
                 if env.is_main and eval_hook is not None and wants_eval(cfg.eval, epoch + 1):
                     metrics = eval_hook(self.ckpt_dir / epoch_name(epoch + 1), epoch + 1)
                     log.write({"event": "eval", "epoch": epoch + 1, "iter": (epoch + 1) * iters, "time": time.time(), **metrics})
@@ -198,6 +220,7 @@ class Trainer:
             return {"stopped": False, "epoch": cfg.schedule.epochs, "last": last,
                     "checkpoint": str(self.ckpt_dir / epoch_name(cfg.schedule.epochs))}
         finally:
+            self._stop.__exit__()
             if cfg.debug.dump_rank_state:
                 self._dump_rank_state(model, seen)
             if log is not None:
@@ -235,6 +258,12 @@ class Trainer:
                     torch.nn.utils.clip_grad_norm_(trainable, cfg.optim.grad_clip)
                 scaler.step(optimizer)
                 scaler.update()
+                # every iteration, not only at log steps: one bad step is enough to poison the weights
+                loss_ok, stop = agree(torch.isfinite(losses["loss"].detach()), self._stop.requested, self.device)
+                if not loss_ok:
+                    raise HromError(f"epoch {epoch + 1} iteration {it + 1}: loss is not finite "
+                                    f"({losses['loss'].item()}); stopped without saving (the last checkpoint in "
+                                    f"{self.ckpt_dir} is kept); lower schedule.base_lr or check the training data")
                 sums += torch.stack([losses["loss"].detach(), losses["cls"].detach(), losses["loc"].detach()])
                 n_since += 1
                 global_iter = epoch * iters + it + 1
@@ -257,8 +286,13 @@ class Trainer:
                     bar.update(1)
                 if cfg.debug.stop_after_iters and global_iter >= cfg.debug.stop_after_iters:
                     return True, last
-                if cfg.checkpoint_every and global_iter % cfg.checkpoint_every == 0 and it + 1 < iters:
+                if (stop or (cfg.checkpoint_every and global_iter % cfg.checkpoint_every == 0)) and it + 1 < iters:
                     self._save(model, optimizer, scaler, epoch, it + 1, iters, epoch_end=False)
+                if stop:
+                    self._interrupted = {"interrupted": True, "epoch": epoch, "iteration": it + 1,
+                                         "global_iter": global_iter, "checkpoint": str(self.ckpt_dir / LATEST)}
+                    if it + 1 < iters:
+                        return True, last
         finally:
             if bar is not None:
                 bar.close()
@@ -269,6 +303,11 @@ class Trainer:
     # -- checkpoints -----------------------------------------------------------------------------
     def _save(self, model, optimizer, scaler, epoch: int, it: int, iters: int, epoch_end: bool) -> None:
         """Rank 0 writes latest.pt (and epoch_XX.pt at epoch ends); ``epoch``/``it`` = where to resume."""
+        bad = first_nonfinite(model.state_dict().items())
+        if bad is not None:
+            raise HromError(f"epoch {epoch + (0 if epoch_end else 1)} iteration {epoch * iters + it}: {bad} holds NaN/inf "
+                            f"values; not writing a checkpoint (the last one in {self.ckpt_dir} is kept); lower "
+                            f"schedule.base_lr or check the training data")
         rng = dist_utils.gather_objects(capture_rng())
         if self.env.is_main:
             state = {"epoch": epoch, "iter_in_epoch": it, "global_iter": epoch * iters + it, "iters_per_epoch": iters,
@@ -279,14 +318,26 @@ class Trainer:
             save_training_checkpoint(self.ckpt_dir / LATEST, model, state)
         dist_utils.barrier()
 
-    def _restore(self, model, optimizer, scaler) -> tuple[int, int]:
+    def _read_latest(self) -> dict[str, Any]:
+        """latest.pt; when it cannot be used, the error says how to resume from the newest epoch checkpoint."""
         path = self.ckpt_dir / LATEST
-        ckpt = load_training_checkpoint(path)
-        st = ckpt["train_state"]
         try:
-            model.load_state_dict(ckpt["state_dict"], strict=True)
-        except RuntimeError as exc:
-            raise HromError(f"{path}: weights do not fit model {self.cfg.model} ({str(exc).splitlines()[0]})") from None
+            return load_training_checkpoint(path)
+        except HromError as exc:
+            epochs = sorted(self.ckpt_dir.glob("epoch_*.pt"))
+            if not epochs:
+                raise
+            raise HromError(f"{exc}; to resume from the newest epoch checkpoint instead: "
+                            f"cp {epochs[-1]} {path} and run --resume again") from None
+
+    def _finished(self, st: dict[str, Any]) -> bool:
+        return int(st["epoch"]) >= self.cfg.schedule.epochs and int(st["iter_in_epoch"]) == 0
+
+    def _restore(self, ckpt: dict[str, Any], model, optimizer, scaler) -> tuple[int, int]:
+        path = self.ckpt_dir / LATEST
+        st = ckpt["train_state"]
+        saved = ckpt["model_config"].get("name", "?")
+        load_weights(model, ckpt, f"{path}: saved with model {saved}; its weights do not fit this run's model {self.cfg.model}")
         iters = self.cfg.iterations(self.env.world_size)
         if st["iters_per_epoch"] != iters or st["world_size"] != self.env.world_size:
             raise HromError(f"{path}: saved with {st['world_size']} process(es) x {st['iters_per_epoch']} iterations/epoch, "
