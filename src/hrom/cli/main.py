@@ -11,7 +11,7 @@ from hrom import __version__
 from hrom.errors import HromError
 
 # Each name is a module hrom.cli.<name> with register(subparsers) that sets ``func`` on its parser.
-COMMANDS = ("info", "train", "export", "track", "eval", "data")
+COMMANDS = ("info", "train", "export", "track", "eval", "tune", "data")
 
 
 def build_parser() -> argparse.ArgumentParser:
