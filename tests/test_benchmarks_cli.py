@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from benchmarks_helpers import keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
+from helpers.benchmarks import keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
 from test_benchmarks_readers import make_otb
 
 from hrom.benchmarks import run_benchmark

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from benchmarks_helpers import keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
+from helpers.benchmarks import keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
 
 from hrom.benchmarks import open_benchmark
 from hrom.cli.main import main

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from benchmarks_helpers import FollowGT, keep_threads, moving_boxes  # noqa: F401 (fixture)
+from helpers.benchmarks import FollowGT, keep_threads, moving_boxes  # noqa: F401 (fixture)
 from test_benchmarks_readers import make_otb
 from test_benchmarks_run import make_vot_rect
 

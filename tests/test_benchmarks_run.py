@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from benchmarks_helpers import FollowGT, keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
+from helpers.benchmarks import FollowGT, keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
 from test_benchmarks_readers import make_otb, make_vot_workspace
 
 from hrom.benchmarks import evaluate, run_benchmark, write_report
@@ -189,7 +189,7 @@ def test_missing_frame_during_run_names_the_file(tmp_path):
 
 def test_vot_reinitialisation_uses_pysots_box(tmp_path):
     """vot2018 (re)starts trackers with pysot's VOT box: area-preserving size, x = cx - (w - 1) / 2."""
-    from benchmarks_helpers import ScriptedTracker
+    from helpers.benchmarks import ScriptedTracker
 
     make_vot_workspace(tmp_path / "ws", n=12)
     tracker = ScriptedTracker(default=(500.0, 500.0, 5.0, 5.0))  # fails on every update

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from benchmarks_helpers import moving_boxes, write_boxes
+from helpers.benchmarks import moving_boxes, write_boxes
 from test_benchmarks_readers import make_got10k, make_uav10
 
 from hrom.benchmarks import open_benchmark
@@ -184,7 +184,7 @@ def test_lasot_absent_frames_never_count(tmp_path):
     """LaSOT toolkit / pysot: frames flagged in full_occlusion.txt / out_of_view.txt (ground truth
     0,0,0,0) are left out of every curve but stay in the denominator."""
     from hrom.benchmarks import evaluate
-    from benchmarks_helpers import write_frames
+    from helpers.benchmarks import write_frames
 
     d = tmp_path / "data" / "airplane" / "airplane-1"
     write_frames(d / "img", 10, pattern="{:08d}.jpg")

@@ -29,9 +29,9 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def test_bundled_checkpoint_is_shipped_and_loads():
     path = bundled_checkpoint()
     assert path is not None and path.stat().st_size < 5 * 2**20
-    model = load_model(path)
-    assert model.config.name == "hrom-tiny"
-    assert "tracker_hp" in model.checkpoint_meta
+    loaded = load_model(path)
+    assert loaded.config.name == "hrom-tiny" and not loaded.model.training
+    assert loaded.tracker_hp and loaded.checkpoint == path
 
 
 def test_bundled_weights_follow_the_target_on_the_bundled_clip():

@@ -92,7 +92,7 @@ def test_weights_of_another_preset_name_both_and_the_first_tensors(tiny_model, t
 
 def test_resume_with_another_model_names_the_saved_preset(tmp_path):
     from hrom.training.trainer import Trainer
-    from training_fixtures import SquarePairs, tiny_config
+    from helpers.training import SquarePairs, tiny_config
 
     cfg = tiny_config(iters_per_epoch=1, schedule={"epochs": 1, "warmup_epochs": 0})
     Trainer(cfg, tmp_path, dataset=SquarePairs(4)).run()

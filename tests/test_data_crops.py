@@ -9,7 +9,7 @@ import pytest
 
 from hrom.data import DataConfig, SourceConfig, TrackingPairDataset
 from hrom.data.config import AugmentConfig
-from hrom.data.crop import crop_transform, mean_color, warp_crop
+from hrom.geometry import crop_transform, mean_color, warp_crop
 from hrom.data.sources import box_in_crop
 from hrom.data.synthetic import SyntheticSpec, render_frame, sequence_boxes, synthetic_source
 

@@ -14,10 +14,10 @@ from hrom.errors import HromError
 SYN = [SourceConfig(type="synthetic", num_sequences=6, num_frames=30)]
 
 
-def _ds(rank=0, world_size=1, **kw) -> TrackingPairDataset:
+def _ds(**kw) -> TrackingPairDataset:
     kw.setdefault("samples_per_epoch", 8)
     kw.setdefault("sources", list(SYN))
-    return TrackingPairDataset(DataConfig(**kw), rank=rank, world_size=world_size)
+    return TrackingPairDataset(DataConfig(**kw))
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -42,12 +42,10 @@ def test_item_contract_shapes_and_dtypes():
     assert set(item["label_cls"].unique().tolist()) <= {-1, 0, 1}
 
 
-def test_determinism_per_seed_rank_epoch():
+def test_determinism_per_seed_epoch():
     a, b = _ds(), _ds()
     assert _same(a[3], b[3])
     assert not _same(a[3], a[4])
-    r1 = _ds(rank=1, world_size=2)
-    assert len(r1) == 4 and not _same(_ds(rank=0, world_size=2)[3], r1[3])
     c = _ds(seed=7)
     assert not _same(a[3], c[3])
     b.set_epoch(1)
@@ -134,12 +132,25 @@ def test_dataloader_two_workers_shapes_and_epochs():
     assert b["label_cls"].shape == (4, 5, 25, 25) and b["label_cls"].dtype == torch.int64
     assert b["label_loc"].shape == (4, 4, 5, 25, 25) and b["label_loc_weight"].shape == (4, 5, 25, 25)
     assert b["bbox"].shape == (4, 4) and b["neg"].shape == (4,) and b["neg"].dtype == torch.float32
-    assert torch.equal(b["search"][1], ds[(0, 1)]["search"])
-    ds.set_epoch(1)  # honoured by the persistent workers
+    order0 = loader.sampler.batch_indices(0)
+    assert torch.equal(b["search"][1], ds[(0, order0[1])]["search"])
+    loader.sampler.set_epoch(1)  # honoured by the persistent workers
     b1 = next(iter(loader))
-    assert torch.equal(b1["search"][2], ds[(1, 2)]["search"]) and not torch.equal(b1["search"][2], b["search"][2])
-    with pytest.raises(HromError, match="rank"):
-        build_dataloader(ds, 4, 0, rank=1, world_size=2)
+    i = loader.sampler.batch_indices(0)[2]
+    assert torch.equal(b1["search"][2], ds[(1, i)]["search"]) and not torch.equal(b1["search"][2], b["search"][2])
+    with pytest.raises(HromError, match="rank 2 is outside world size 2"):
+        build_dataloader(ds, 4, 0, rank=2, world_size=2)
+
+
+def test_ranks_read_disjoint_indices_that_cover_the_epoch():
+    ds = _ds(samples_per_epoch=16)
+    shards = [build_dataloader(ds, batch_size=2, workers=0, rank=r, world_size=2, seed=5).sampler for r in (0, 1)]
+    assert [len(s) for s in shards] == [8, 8]
+    seen = [[i for _, i in s] for s in shards]
+    assert not set(seen[0]) & set(seen[1]) and sorted(seen[0] + seen[1]) == list(range(16))
+    resumed = build_dataloader(ds, batch_size=2, workers=0, rank=1, world_size=2, seed=5).sampler
+    resumed.set_position(0, 3)  # mid-epoch: exactly the rest of what rank 1 reads
+    assert [i for _, i in resumed] == seen[1][6:]
 
 
 def test_gray_pairs_are_gray_in_both_crops():

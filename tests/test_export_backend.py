@@ -16,7 +16,7 @@ from hrom.export.onnx_export import SEARCH_FILE  # noqa: E402
 from hrom.models.checkpoint import save_checkpoint  # noqa: E402
 from hrom.tracking import create_tracker  # noqa: E402
 from hrom.tracking.backends import available_backends, make_backend  # noqa: E402
-from export_helpers import random_pixels, realistic_model  # noqa: E402
+from helpers.export import random_pixels, realistic_model  # noqa: E402
 
 
 
@@ -132,3 +132,21 @@ def test_hrom_eval_run_with_onnx_backend(cache, shared_dir, tmp_path):
     gt = np.loadtxt(shared_dir / "data" / "otb" / "Crossing" / "groundtruth_rect.txt")
     assert boxes["onnx"].shape == gt.shape
     assert np.abs(boxes["onnx"] - boxes["torch"]).max() < 0.5
+
+
+def test_onnx_backend_plugs_in_without_importing_hrom_export(tmp_path):
+    """``--backend onnx`` needs no import by the user: tracking imports the registering module on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from hrom.tracking import create_tracker\n"
+            "from hrom.tracking.backends import available_backends\n"
+            "assert not any(m.startswith('hrom.export') for m in sys.modules), 'tracking imported hrom.export'\n"
+            "assert available_backends()[:2] == ('torch', 'onnx')\n"
+            "t = create_tracker('hrom-tiny', backend='onnx')\n"
+            "print(type(t.backend).__name__, t.geometry.score_size)\n")
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["OnnxBackend", "25"]

@@ -14,7 +14,7 @@ pytest.importorskip("onnxruntime", reason="export CLI tests need hrom[onnx]")
 from hrom.cli.main import main  # noqa: E402
 from hrom.export.onnx_backend import read_sidecar  # noqa: E402
 from hrom.models.checkpoint import save_checkpoint  # noqa: E402
-from export_helpers import realistic_model  # noqa: E402
+from helpers.export import realistic_model  # noqa: E402
 
 
 def test_export_checkpoint_writes_graphs_and_sidecar(tmp_path, capsys):

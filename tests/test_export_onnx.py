@@ -21,7 +21,7 @@ from hrom.export.verify import max_abs_difference  # noqa: E402
 from hrom.models.anchors import AnchorConfig, anchor_grid  # noqa: E402
 from hrom.models.checkpoint import load_model, save_checkpoint  # noqa: E402
 from hrom.tracking.config import HP_PRESETS  # noqa: E402
-from export_helpers import frame_crops, random_pixels, realistic_model  # noqa: E402
+from helpers.export import frame_crops, random_pixels, realistic_model  # noqa: E402
 
 
 

@@ -140,10 +140,11 @@ def test_checkpoint_round_trip(tmp_path, tiny_model):
     path = save_checkpoint(tiny_model, tmp_path / "m.pt", tracker_hp={"penalty_k": 0.1})
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temp file left behind
     loaded = load_model(path)
-    assert loaded.config == tiny_model.config
-    assert loaded.checkpoint_meta["tracker_hp"] == {"penalty_k": 0.1}
+    assert loaded.config == tiny_model.config and not loaded.model.training
+    assert loaded.tracker_hp == {"penalty_k": 0.1} and loaded.meta["tracker_hp"] == {"penalty_k": 0.1}
+    assert (loaded.name, loaded.checkpoint) == ("m", path)
     z, x = _inputs()
-    for a, b in zip(tiny_model(z, x), loaded(z, x)):
+    for a, b in zip(tiny_model(z, x), loaded.model(z, x)):
         assert torch.equal(a, b)
     import hrom
 

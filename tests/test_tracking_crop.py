@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from hrom.tracking.crop import Cropper, context_side, mean_colour
+from hrom.geometry import context_side, mean_color
+from hrom.tracking.crop import Cropper
 from hrom.tracking.siamese import SiameseTracker
-from tracking_stubs import FixedBackend
+from helpers.tracking import FixedBackend
 
 RED_BGR = (0, 0, 255)
 
@@ -36,7 +37,7 @@ def test_downscaled_crop_matches_cv2_resize():
 
 def test_outside_part_is_padded_with_mean_colour():
     img = scene()
-    pad = mean_colour(img)
+    pad = mean_color(img)
     assert pad[2] == pytest.approx((50 * (60000 - 1600) + 255 * 1600) / 60000)
     patch = Cropper().crop(img, 10.0, 20.0, 80.0, 80, pad)   # covers x -30..50, y -20..60
     assert patch[0, 0].tolist() == [round(v) for v in pad]

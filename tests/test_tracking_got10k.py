@@ -21,7 +21,7 @@ from got10k.experiments import ExperimentOTB  # noqa: E402
 
 from hrom.tracking import SiameseTracker, create_tracker  # noqa: E402
 from hrom.tracking.got10k_adapter import got10k_tracker  # noqa: E402
-from tracking_stubs import OracleBackend, moving_square_frames  # noqa: E402
+from helpers.tracking import OracleBackend, moving_square_frames  # noqa: E402
 
 SEQS = {"Couple": ((50.0, 40.0), (5.0, 2.0)), "Crossing": ((200.0, 120.0), (-6.0, 3.0))}
 N = 8

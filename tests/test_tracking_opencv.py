@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hrom.tracking import create_tracker
-from tracking_stubs import iou
+from helpers.tracking import iou
 
 N = 14  # KCF (no scale adaptation) loses this pedestrian after ~20 frames; the others keep it
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from hrom.errors import HromError
 from hrom.tracking import SiameseTracker, TrackerConfig, create_tracker, make_backend
-from tracking_stubs import OracleBackend, iou, moving_square_frames
+from helpers.tracking import OracleBackend, iou, moving_square_frames
 
 
 @pytest.mark.parametrize("hp", ["default", "otb"])

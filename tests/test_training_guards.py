@@ -9,7 +9,7 @@ from hrom.errors import HromError
 from hrom.models.checkpoint import read_checkpoint
 from hrom.training import trainer as trainer_module
 from hrom.training.trainer import Trainer
-from training_fixtures import SquarePairs, tiny_config
+from helpers.training import SquarePairs, tiny_config
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

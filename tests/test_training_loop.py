@@ -11,7 +11,7 @@ import hrom
 from hrom.errors import HromError
 from hrom.models.checkpoint import read_checkpoint
 from hrom.training.trainer import Trainer
-from training_fixtures import SquarePairs, tiny_config
+from helpers.training import SquarePairs, tiny_config
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -76,7 +76,7 @@ def test_checkpoints_are_complete_hrom_checkpoints(tmp_path, monkeypatch):
     Trainer(cfg, tmp_path, dataset=SquarePairs(8)).run()
     ckpt_dir = tmp_path / "checkpoints"
     assert sorted(p.name for p in ckpt_dir.iterdir()) == ["epoch_01.pt", "epoch_02.pt", "latest.pt"]
-    model = hrom.load_model(ckpt_dir / "epoch_02.pt")
+    model = hrom.load_model(ckpt_dir / "epoch_02.pt").model
     assert model.config.name == "hrom-tiny" and not model.training
     state = _state(ckpt_dir / "latest.pt")
     for k, v in model.state_dict().items():

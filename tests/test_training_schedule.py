@@ -1,4 +1,5 @@
-"""The paper's schedule: lr values, frozen backbone (weights and BN statistics) during warm-up."""
+"""The paper's schedule: lr values; during warm-up the loaded (ImageNet) backbone tensors are frozen
+(weights and BN statistics) while R4 and the heads train."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 
 from hrom.training.config import ScheduleConfig
 from hrom.training.schedule import backbone_frozen, learning_rate
-from training_fixtures import SquarePairs, tiny_config
+from helpers.training import SquarePairs, tiny_config
 
 
 def test_paper_schedule_per_epoch():
@@ -40,34 +41,86 @@ def test_freezing_can_be_switched_off():
     assert not backbone_frozen(ScheduleConfig(freeze_backbone_in_warmup=False), 0)
 
 
-def test_trainer_freezes_backbone_in_warmup_then_trains_it(tmp_path):
+def _imagenet_like_weights(cfg, path):
+    """Backbone weights with HRNet's ImageNet names: everything but R4 (which has no ImageNet
+    counterpart), with values unlike the run's own initialisation."""
     from hrom.models.hrom import HROM
-    from hrom.models.checkpoint import read_checkpoint
 
-    cfg = tiny_config(iters_per_epoch=3, schedule={"epochs": 2, "warmup_epochs": 1, "lr_decay": "iteration"})
+    torch.manual_seed(123)
+    state = {k: v for k, v in HROM(cfg.model_config()).backbone.state_dict().items() if not k.startswith("r4_")}
+    for k, v in state.items():
+        if k.endswith("running_var"):
+            v.fill_(2.0)
+    torch.save(state, path)
+    return state
+
+
+def test_warmup_freezes_only_the_loaded_backbone_tensors_and_trains_r4(tmp_path):
+    from hrom.models.checkpoint import read_checkpoint
+    from hrom.models.hrom import HROM
     from hrom.training.trainer import Trainer
 
-    Trainer(cfg, tmp_path, dataset=SquarePairs(32)).run()
+    weights = tmp_path / "hrnet_imagenet.pth"
+    cfg = tiny_config(iters_per_epoch=3, schedule={"epochs": 2, "warmup_epochs": 1, "lr_decay": "iteration"})
+    loaded = _imagenet_like_weights(cfg, weights)
+    cfg.backbone_weights = str(weights)
+    run = tmp_path / "run"
+    Trainer(cfg, run, dataset=SquarePairs(32)).run()
     torch.manual_seed(cfg.seed)
     init = HROM(cfg.model_config()).state_dict()
-    e1 = read_checkpoint(tmp_path / "checkpoints" / "epoch_01.pt")["state_dict"]
-    e2 = read_checkpoint(tmp_path / "checkpoints" / "epoch_02.pt")["state_dict"]
-    backbone = [k for k in init if k.startswith("backbone.")]
-    bn_stats = [k for k in backbone if k.endswith(("running_mean", "running_var", "num_batches_tracked"))]
-    assert bn_stats and len(backbone) > len(bn_stats)
-    for k in backbone:  # weights and BN statistics untouched during warm-up
-        assert torch.equal(e1[k], init[k]), k
+    e1 = read_checkpoint(run / "checkpoints" / "epoch_01.pt")["state_dict"]
+    e2 = read_checkpoint(run / "checkpoints" / "epoch_02.pt")["state_dict"]
+    r4 = [k for k in init if k.startswith("backbone.r4_")]
+    assert r4 and len(loaded) > 100
+    for k, v in loaded.items():  # ImageNet weights and BN statistics untouched during warm-up
+        assert torch.equal(e1["backbone." + k], v), k
+    # R4 learns from the first epoch: weights and BatchNorm statistics move away from their random init
+    r4_changed = [k for k in r4 if not torch.equal(e1[k], init[k])]
+    assert any(k.endswith("weight") for k in r4_changed) and any(k.endswith("running_mean") for k in r4_changed)
     heads = [k for k in init if k.startswith(("neck.", "rpn.")) and init[k].is_floating_point()]
     assert any(not torch.equal(e1[k], init[k]) for k in heads)
-    changed = [k for k in backbone if not torch.equal(e2[k], e1[k])]
+    changed = [k for k in loaded if not torch.equal(e2["backbone." + k], e1["backbone." + k])]
     assert any(k.endswith("weight") for k in changed) and any(k.endswith("running_mean") for k in changed)
+    assert read_checkpoint(run / "checkpoints" / "epoch_01.pt")["train_state"]["pretrained"] == sorted(loaded)
     # the lr actually used, as logged, follows the schedule formula at every step
-    logged = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    logged = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if '"loss"' in line]
     assert [r["iter"] for r in logged] == list(range(1, 7))
     for r in logged:
         epoch, it = r["epoch"] - 1, (r["iter"] - 1) % 3
         assert r["lr"] == pytest.approx(learning_rate(cfg.schedule, epoch, it, 3))
     assert logged[-1]["lr"] == pytest.approx(cfg.schedule.end_lr)
+
+
+def test_resumed_warmup_freezes_the_same_tensors(tmp_path):
+    from hrom.models.checkpoint import read_checkpoint
+    from hrom.training.trainer import Trainer
+
+    weights = tmp_path / "hrnet_imagenet.pth"
+    cfg = tiny_config(iters_per_epoch=4, checkpoint_every=2, debug={"stop_after_iters": 3},
+                      schedule={"epochs": 2, "warmup_epochs": 1})
+    loaded = _imagenet_like_weights(cfg, weights)
+    cfg.backbone_weights = str(weights)
+    run = tmp_path / "run"
+    Trainer(cfg, run, dataset=SquarePairs(32)).run()
+    cfg.debug.stop_after_iters = 0
+    Trainer(cfg, run, dataset=SquarePairs(32), resume=True).run()
+    e1 = read_checkpoint(run / "checkpoints" / "epoch_01.pt")["state_dict"]
+    for k, v in loaded.items():
+        assert torch.equal(e1["backbone." + k], v), k
+
+
+def test_without_pretrained_weights_nothing_is_frozen(tmp_path):
+    from hrom.models.checkpoint import read_checkpoint
+    from hrom.models.hrom import HROM
+    from hrom.training.trainer import Trainer
+
+    cfg = tiny_config(iters_per_epoch=3, schedule={"epochs": 1, "warmup_epochs": 1})
+    Trainer(cfg, tmp_path, dataset=SquarePairs(32)).run()
+    torch.manual_seed(cfg.seed)
+    init = HROM(cfg.model_config()).state_dict()
+    e1 = read_checkpoint(tmp_path / "checkpoints" / "epoch_01.pt")["state_dict"]
+    changed = [k for k in init if k.startswith("backbone.") and not torch.equal(e1[k], init[k])]
+    assert any(k.startswith("backbone.conv1") for k in changed) and any(k.endswith("running_mean") for k in changed)
 
 
 def test_shipped_configs_load_and_follow_the_paper():
@@ -92,3 +145,20 @@ def test_bad_model_override_is_rejected():
 
     with pytest.raises(HromError, match="unknown config key model_overrides.widht"):
         tiny_config(model_overrides={"widht": 4}).model_config()
+
+
+def test_shipped_configs_resolve_by_name_outside_a_checkout(tmp_path, monkeypatch):
+    from hrom.errors import HromError
+    from hrom.training.config import resolve_config, shipped_configs
+
+    monkeypatch.chdir(tmp_path)  # no configs/ folder here: what an installed package sees
+    shipped = shipped_configs()
+    assert {"hrom_w18.yaml", "tiny_synthetic.yaml", "bundled_tiny.yaml"} <= set(shipped)
+    assert resolve_config("hrom_w18") == resolve_config("configs/hrom_w18.yaml") == shipped["hrom_w18.yaml"]
+    own = tmp_path / "hrom_w18.yaml"
+    own.write_text("model: hrom-tiny\n")
+    assert resolve_config("hrom_w18.yaml").resolve() == own  # a file of that name in the folder wins
+    with pytest.raises(HromError, match=r"^nope: config file not found; .*hrom_w18"):
+        resolve_config("nope")
+    with pytest.raises(HromError, match="config file not found"):
+        resolve_config("elsewhere/hrom_w18.yaml")

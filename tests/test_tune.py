@@ -127,6 +127,17 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     assert not out.exists()
 
 
+def test_pretrained_tags_are_tunable_like_hrom():
+    from hrom.models.checkpoint import bundled_checkpoint
+
+    if bundled_checkpoint() is None:
+        pytest.skip("no bundled weights in this checkout")
+    tune_mod.check_tunable("hrom-tiny.bundled")  # shipped weights by their tag, not only the `hrom` alias
+    assert tune_mod.checkpoint_source("hrom-tiny.bundled") == tune_mod.checkpoint_source("hrom")
+    with pytest.raises(HromError, match="no such checkpoint file"):
+        tune_mod.check_tunable("nope.pt")
+
+
 # ---- a real search -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

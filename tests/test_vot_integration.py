@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from benchmarks_helpers import write_frames
+from helpers.benchmarks import write_frames
 
 from hrom.benchmarks.sequence import vot_init_box
 from hrom.tracking import create_tracker

@@ -7,22 +7,34 @@ leaves a half-written file under the final name.
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+
+def _new_temp(path: Path) -> str:
+    """An empty, new temp file next to ``path``. Created with mode 0666 so the kernel applies
+    the umask (mkstemp would make it 0600, and reading the umask means changing it, which is
+    not thread-safe)."""
+    while True:
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:  # pragma: no cover - 32 random bits
+            continue
 
 
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
     """Call ``write(tmp_path)`` then rename the temp file to ``path`` (mode 0666 & ~umask)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = _new_temp(path)
     try:
         write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; outputs are ordinary files
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -88,3 +100,43 @@ def check_writable_dir(path: str | Path, what: str) -> Path:
         raise HromError(f"{what}: {path} exists and is not a directory; give a folder")
     _probe_dir(_nearest_existing(path), path, what)
     return path
+
+
+def _new_temp_dir(path: Path) -> Path:
+    """A new, empty hidden folder next to ``path`` (mode 0777 & ~umask, applied by the kernel)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.mkdir(tmp, 0o777)
+            return tmp
+        except FileExistsError:  # pragma: no cover - 32 random bits
+            continue
+
+
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """A temp path to write ``path``'s content to, for writers that open the file themselves
+    (``cv2.VideoWriter`` picks the container by the file name, so the name is ``path``'s, in a
+    hidden folder beside it).  It replaces ``path`` when the block ends without error; otherwise
+    nothing is left behind."""
+    path = Path(path)
+    folder = _new_temp_dir(path)
+    try:
+        yield folder / path.name
+        os.replace(folder / path.name, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """A new folder to fill; when the block ends without error it becomes ``path`` in one rename
+    (``OSError`` if ``path`` exists and is not empty), otherwise it is deleted."""
+    path = Path(path)
+    folder = _new_temp_dir(path)
+    try:
+        yield folder
+        os.rename(folder, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

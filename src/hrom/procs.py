@@ -49,7 +49,7 @@ def forkserver_context() -> multiprocessing.context.BaseContext:
 
 
 # Threads for `hrom track` / `hrom train` unless --threads says otherwise: one thread keeps its speed
-# when other jobs share the cores, two collapse (benchmarks/thread_speed.py; figures in the README).
+# when other jobs share the cores, two collapse (tools/thread_speed.py; figures in the README).
 DEFAULT_THREADS = 1
 
 _requested_threads: int | None = None

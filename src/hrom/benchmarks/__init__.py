@@ -2,31 +2,18 @@
 protocols, scoring that matches the reference toolkits, and reports.
 
     from hrom.benchmarks import open_benchmark, run_benchmark, evaluate, write_report
+
+Each ``--benchmark`` name is a :class:`Benchmark` object (``run``, ``result_path``, ``score``,
+``plot``); a new one is a subclass of :class:`OPEBenchmark` (or :class:`Benchmark`) plus its
+:class:`Reader`, made available with :func:`register`.
 """
 
-from hrom.benchmarks.registry import BENCHMARKS, get_spec, open_benchmark
+from hrom.benchmarks.base import Reader
+from hrom.benchmarks.benchmark import Benchmark, OPEBenchmark
+from hrom.benchmarks.registry import BENCHMARKS, get_benchmark, open_benchmark, register
+from hrom.benchmarks.report import evaluate, write_report
+from hrom.benchmarks.runner import run_benchmark
 from hrom.benchmarks.sequence import Sequence
 
-
-def run_benchmark(*args, **kwargs):
-    """See :func:`hrom.benchmarks.runner.run_benchmark`."""
-    from hrom.benchmarks.runner import run_benchmark as _run
-
-    return _run(*args, **kwargs)
-
-
-def evaluate(*args, **kwargs):
-    """See :func:`hrom.benchmarks.report.evaluate`."""
-    from hrom.benchmarks.report import evaluate as _evaluate
-
-    return _evaluate(*args, **kwargs)
-
-
-def write_report(*args, **kwargs):
-    """See :func:`hrom.benchmarks.report.write_report`."""
-    from hrom.benchmarks.report import write_report as _write
-
-    return _write(*args, **kwargs)
-
-
-__all__ = ["BENCHMARKS", "Sequence", "evaluate", "get_spec", "open_benchmark", "run_benchmark", "write_report"]
+__all__ = ["BENCHMARKS", "Benchmark", "OPEBenchmark", "Reader", "Sequence", "evaluate", "get_benchmark",
+           "open_benchmark", "register", "run_benchmark", "write_report"]

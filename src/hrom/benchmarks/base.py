@@ -10,8 +10,9 @@ from hrom.errors import HromError
 
 
 class Reader:
-    """Base reader. ``protocol`` is ``"ope"``, ``"vot"`` or ``"got10k"``; ``partial=True``
-    evaluates only the sequences present under the root instead of failing on missing ones."""
+    """Base reader. ``partial=True`` evaluates only the sequences present under the root instead
+    of failing on missing ones. ``protocol`` is set by the benchmark that opens the reader (its
+    result layout: ``ope``, ``vot`` or ``got10k``); a reader does not decide how it is run."""
 
     protocol = "ope"
 
@@ -59,3 +60,15 @@ class Reader:
             attrs = info.get("attr", []) if isinstance(info, dict) else []
             out[video] = tuple((names or {}).get(a, a) for a in attrs)
         return out
+
+
+def select_sequences(reader: Reader, sequences: list[str] | None) -> list[str]:
+    """The reader's names in its order, or those of ``sequences`` (each must be one of them)."""
+    names = reader.names()
+    if not sequences:
+        return names
+    unknown = [s for s in sequences if s not in names]
+    if unknown:
+        shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
+        raise HromError(f"sequence {unknown[0]!r} not in this benchmark under {reader.root}; expected one of {shown}")
+    return [s for s in names if s in set(sequences)]

@@ -13,8 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import read_flags, read_number_table
 from hrom.benchmarks.base import Reader
-from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images, read_flags, read_matrix
+from hrom.benchmarks.benchmark import OPEBenchmark
+from hrom.benchmarks.plots import plot_got10k_success
+from hrom.benchmarks.results import SubmissionLayout
+from hrom.benchmarks.scoring import score_got10k
+from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images
 from hrom.errors import HromError
 from hrom.paths import safe_name
 
@@ -35,7 +40,6 @@ class GOT10kReader(Reader):
     def __init__(self, root: Path, split: str = "val", partial: bool = False):
         super().__init__(root, partial)
         self.split = split
-        self.protocol = "got10k" if split == "test" else "ope"
         for base in (self.root / split, self.root):
             if (base / "list.txt").is_file():
                 self.split_dir = base
@@ -57,7 +61,7 @@ class GOT10kReader(Reader):
             raise HromError(f"{name}: not listed in {self.split_dir / 'list.txt'}")
         d = self.split_dir / name
         gt_file = d / "groundtruth.txt"
-        gt = read_matrix(gt_file)
+        gt = read_number_table(gt_file)
         frames = list_images(d, name)
         if self.split == "test":
             boxes = np.full((len(frames), 4), np.nan)
@@ -79,3 +83,37 @@ class GOT10kReader(Reader):
                 raise HromError(f"{d / 'meta_info.ini'}: resolution {meta['resolution']!r}; expected (W, H)") from None
         absent = tags["absence"] > 0 if "absence" in tags else None
         return Sequence(name=name, frames=frames, boxes=boxes, tags=tags, absent=absent, meta=meta)
+
+
+class GOT10kBenchmark(OPEBenchmark):
+    """GOT-10k val: one-pass; AO and success rates over frames 2.. with ``cover > 0``, boxes
+    clipped to the image (GOT-10k toolkit's ``ExperimentGOT10k``)."""
+
+    scoring = "got10k"
+    primary = "ao"
+    columns = ("ao", "sr_0.5", "sr_0.75", "fps")
+
+    def __init__(self, name: str, folder: str, split: str, **kwargs):
+        super().__init__(name, folder, **kwargs)
+        self.split = split
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return GOT10kReader(root, self.split, partial=partial)
+
+    def score(self, seqs, tracker_dir, overlap="vot2018"):
+        return score_got10k(seqs, tracker_dir)
+
+    def plot_curves(self, report, out):
+        return plot_got10k_success(report, out)
+
+
+class GOT10kTestBenchmark(GOT10kBenchmark):
+    """GOT-10k test: the server's submission layout; the ground truth is withheld."""
+
+    layout = SubmissionLayout()
+    scoring = "none"
+    scorable = False
+
+    def score(self, seqs, tracker_dir, overlap="vot2018"):
+        raise HromError("GOT-10k test ground truth is withheld: upload the <tracker>/<seq>/<seq>_001.txt files "
+                        "to the GOT-10k server instead of scoring locally")

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import read_flags, read_number_table
 from hrom.benchmarks.base import Reader
-from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images, read_flags, read_matrix
+from hrom.benchmarks.benchmark import OPEBenchmark
+from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images
 from hrom.errors import HromError
 from hrom.paths import safe_name
 
@@ -37,8 +39,6 @@ def test_split(root: Path | None = None) -> list[str]:
 
 
 class LaSOTReader(Reader):
-    protocol = "ope"
-
     def __init__(self, root: Path, version: str = "lasot", partial: bool = False):
         super().__init__(root, partial)
         self._dirs: dict[str, Path] = {}
@@ -74,7 +74,7 @@ class LaSOTReader(Reader):
             raise HromError(f"{name}: not a sequence of this benchmark under {self.root}")
         d = self._dirs[name]
         gt_file = d / "groundtruth.txt"
-        boxes = read_matrix(gt_file)
+        boxes = read_number_table(gt_file)
         frames = list_images(d / "img", name)
         if len(frames) != len(boxes):
             raise count_mismatch(name, gt_file, len(boxes), len(frames), d / "img")
@@ -88,3 +88,18 @@ class LaSOTReader(Reader):
             absent = np.logical_or.reduce(list(tags.values()))
         return Sequence(name=name, frames=frames, boxes=boxes, attributes=self._attrs.get(name, ()),
                         tags=tags, absent=absent)
+
+
+class LaSOTBenchmark(OPEBenchmark):
+    """LaSOT: one-pass; absent frames count for no threshold but stay in the denominator (LaSOT
+    toolkit, pysot); the table shows pysot's normalized precision at 0.2 too."""
+
+    rules = "lasot"
+    columns = ("success_auc", "precision_20px", "norm_precision", "norm_precision_0.2", "fps")
+
+    def __init__(self, name: str, folder: str, version: str, **kwargs):
+        super().__init__(name, folder, **kwargs)
+        self.version = version
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return LaSOTReader(root, self.version, partial=partial)

@@ -57,20 +57,6 @@ def normalized_center_error(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return np.sqrt(np.sum(((centers(pred) - centers(gt)) / wh) ** 2, axis=1))
 
 
-def success_curve(ious: np.ndarray, n: int | None = None) -> np.ndarray:
-    """Fraction of frames with IoU above each of 0, 0.05, ..., 1 (``n`` = denominator)."""
-    ious = np.asarray(ious, dtype=np.float64)
-    n = len(ious) if n is None else n
-    return np.count_nonzero(ious[:, None] > SUCCESS_THRESHOLDS[None, :], axis=0) / max(n, 1)
-
-
-def threshold_curve(errors: np.ndarray, thresholds: np.ndarray, n: int | None = None) -> np.ndarray:
-    """Fraction of frames with error at most each threshold."""
-    errors = np.asarray(errors, dtype=np.float64)
-    n = len(errors) if n is None else n
-    return np.count_nonzero(errors[:, None] <= thresholds[None, :], axis=0) / max(n, 1)
-
-
 def _poly_area(p: np.ndarray) -> float:
     x, y = p[:, 0], p[:, 1]
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hrom.annotations import read_number_table
 from hrom.benchmarks.base import Reader
-from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images, read_matrix
+from hrom.benchmarks.benchmark import OPEBenchmark
+from hrom.benchmarks.sequence import Sequence, count_mismatch, list_images
 from hrom.errors import HromError
 
 ATTRIBUTES = ("IV", "SV", "OCC", "DEF", "MB", "FM", "IPR", "OPR", "OV", "BC", "LR")
@@ -54,8 +56,6 @@ def _frame_number(path: Path) -> int:
 
 
 class OTBReader(Reader):
-    protocol = "ope"
-
     def __init__(self, root: Path, version: str = "otb100", partial: bool = False):
         super().__init__(root, partial)
         folders, pysot_name = VERSIONS[version]
@@ -85,7 +85,7 @@ class OTBReader(Reader):
         if name not in self._targets:
             raise HromError(f"{name}: not a sequence of this benchmark under {self.root}")
         folder, gt_file = self._targets[name]
-        boxes = read_matrix(gt_file)
+        boxes = read_number_table(gt_file)
         images = list_images(self.root / folder / "img", name)
         if len(images) != len(boxes):
             rng = FRAME_RANGES.get(folder)
@@ -94,3 +94,17 @@ class OTBReader(Reader):
                 raise count_mismatch(name, gt_file, len(boxes), len(images), self.root / folder / "img")
             images = cut
         return Sequence(name=name, frames=images, boxes=boxes, attributes=self._attrs.get(name, ()))
+
+
+class OTBBenchmark(OPEBenchmark):
+    """OTB-2015 and its subsets: one-pass, every frame scored, the first box replaced by the
+    ground truth (GOT-10k toolkit's ``ExperimentOTB``)."""
+
+    rules = "otb"
+
+    def __init__(self, name: str, folder: str, version: str, **kwargs):
+        super().__init__(name, folder, **kwargs)
+        self.version = version
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return OTBReader(root, self.version, partial=partial)

@@ -1,5 +1,6 @@
 """The per-sequence tracking loops: one-pass evaluation (OPE) and the VOT baseline (supervised)
-experiment with re-initialisation after failures."""
+experiment with re-initialisation after failures. (``hrom.tracking`` is imported when a loop
+runs, so reading and scoring benchmarks does not load the tracking stack.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import numpy as np
 from hrom.benchmarks.raster import region_overlap
 from hrom.benchmarks.sequence import Sequence
 from hrom.errors import HromError
-from hrom.tracking.sources import read_image
 
 VOT_SKIP = 5     # frames after a failure until the tracker is re-initialised
 VOT_BURNIN = 10  # frames after each (re)initialisation left out of accuracy
@@ -27,6 +27,8 @@ def _box(out, where: str) -> np.ndarray:
 def run_ope(tracker, seq: Sequence, on_frame: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Initialise on frame 1, track every later frame. Returns (N, 4) boxes (row 0 = the given
     box) and (N,) seconds per frame (init included; image decoding excluded)."""
+    from hrom.tracking.sources import read_image
+
     init = seq.init_box(0)
     if not np.all(np.isfinite(init)):
         raise HromError(f"{seq.name}: the first ground-truth box is {init.tolist()}; expected a box to initialise with")
@@ -53,6 +55,8 @@ def run_vot_baseline(tracker, seq: Sequence, on_frame: Callable[[], None] | None
     ``VOT_SKIP - 1`` frames as ``0``, and the tracker is re-initialised with
     :meth:`Sequence.init_box` ``VOT_SKIP`` frames after the failure (``1``). Skipped frames have
     time NaN."""
+    from hrom.tracking.sources import read_image
+
     regions = seq.meta.get("vot_regions", seq.polygons)
     out: list = []
     times = np.full(len(seq), np.nan)

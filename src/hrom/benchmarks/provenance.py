@@ -42,14 +42,16 @@ def describe_factory(factory: Any) -> dict:
     return {"model": f"python:{getattr(factory, '__module__', kind.__module__)}.{name}"}
 
 
-def make_record(factory: Any, benchmark: str, protocol: str, overlap: str | None) -> dict:
-    from hrom import __version__
-
+def make_record(factory: Any, bench: Any, overlap: str | None) -> dict:
+    """The record of running ``factory``'s tracker on ``bench`` (a :class:`~hrom.benchmarks.benchmark.Benchmark`);
+    ``overlap`` counts only where it changes the results (VOT)."""
     from datetime import datetime
 
-    return {"hp": None, "backend": None, **describe_factory(factory), "benchmark": benchmark, "protocol": protocol,
-            "overlap": overlap if protocol == "vot" else None, "hrom_version": __version__,
-            "created": datetime.now().isoformat(timespec="seconds")}
+    from hrom import __version__
+
+    return {"hp": None, "backend": None, **describe_factory(factory), "benchmark": bench.name,
+            "protocol": bench.protocol, "overlap": overlap if bench.overlap_matters else None,
+            "hrom_version": __version__, "created": datetime.now().isoformat(timespec="seconds")}
 
 
 def _has_results(folder: Path) -> bool:

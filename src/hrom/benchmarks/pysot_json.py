@@ -12,20 +12,28 @@ from pathlib import Path
 import numpy as np
 
 from hrom.benchmarks.base import Reader
+from hrom.benchmarks.benchmark import OPEBenchmark
 from hrom.benchmarks.sequence import Sequence, check_frames_exist, polygon_to_hull
 from hrom.errors import HromError
 from hrom.paths import safe_name
 
 
-class PysotJSONReader(Reader):
-    protocol = "ope"
+def is_pysot_dataset(path: Path) -> bool:
+    """A full pysot dataset file (with image lists), not just an attribute table."""
+    try:
+        data = json.loads(Path(path).read_text())
+        first = next(iter(data.values()))
+        return isinstance(first, dict) and "img_names" in first
+    except (ValueError, StopIteration, AttributeError, OSError):
+        return False
 
-    def __init__(self, json_file: Path, partial: bool = False, protocol: str = "ope"):
+
+class PysotJSONReader(Reader):
+    def __init__(self, json_file: Path, partial: bool = False):
         json_file = Path(json_file)
         if not json_file.is_file():
             raise HromError(f"{json_file}: pysot dataset JSON not found")
         super().__init__(json_file.parent, partial)
-        self.protocol = protocol
         self.json_file = json_file
         try:
             self._data = json.loads(json_file.read_text())
@@ -59,3 +67,17 @@ class PysotJSONReader(Reader):
             absent = np.asarray(info["absent"], dtype=np.float64) == 0
         return Sequence(name=name, frames=frames, boxes=boxes, polygons=polys,
                         attributes=tuple(info.get("attr", ())), absent=absent)
+
+
+class PysotBenchmark(OPEBenchmark):
+    """``pysot:FILE.json``: any pysot dataset file, one-pass, scored with the UAV123 rules (frames
+    without ground truth are dropped)."""
+
+    rules = "uav"
+
+    def __init__(self, name: str, json_file: str | Path):
+        super().__init__(name, Path(json_file).stem.replace("_new", ""))
+        self.json_file = Path(json_file)
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return PysotJSONReader(self.json_file, partial)

@@ -1,88 +1,58 @@
-"""Benchmark names accepted by ``hrom eval`` and how each is read, run and scored."""
+"""Benchmark names accepted by ``hrom eval`` / ``hrom tune`` and the object behind each.
+
+Every entry is a :class:`~hrom.benchmarks.benchmark.Benchmark`; :func:`register` adds one (see
+that module for a new benchmark in a few lines). ``pysot:FILE.json`` names any pysot dataset file.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from hrom.benchmarks.benchmark import Benchmark
+from hrom.benchmarks.got10k import GOT10kBenchmark, GOT10kTestBenchmark
+from hrom.benchmarks.lasot import LaSOTBenchmark
+from hrom.benchmarks.otb import OTBBenchmark
+from hrom.benchmarks.pysot_json import PysotBenchmark
+from hrom.benchmarks.uav import UAVBenchmark
+from hrom.benchmarks.vot import VOTBaselineBenchmark, VOTOnePassBenchmark
 from hrom.errors import HromError
 
-
-@dataclass(frozen=True)
-class BenchmarkSpec:
-    name: str          # CLI name
-    folder: str        # results/<folder>/<tracker>/ (pysot's dataset names)
-    family: str        # reader module
-    variant: str       # reader argument
-    protocol: str      # "ope" | "vot" | "got10k" (test submission layout)
-    scoring: str       # "otb" | "uav" | "lasot" | "got10k" | "vot" | "none"
-    pysot_json: str = ""  # pysot's dataset JSON for this benchmark (fallback layout + attributes)
-    aliases: tuple[str, ...] = ()  # other folder names result trees use
+BENCHMARKS: dict[str, Benchmark] = {}
 
 
-BENCHMARKS = {b.name: b for b in (
-    BenchmarkSpec("otb100", "OTB100", "otb", "otb100", "ope", "otb", "OTB100.json", ("OTB2015", "OTBtb100")),
-    BenchmarkSpec("otb50", "OTB50", "otb", "otb50", "ope", "otb", "OTB50.json", ("OTBtb50",)),
-    BenchmarkSpec("otb2013", "OTB2013", "otb", "otb2013", "ope", "otb", "CVPR13.json", ("CVPR13",)),
-    BenchmarkSpec("uav123", "UAV123", "uav", "uav123", "ope", "uav", "UAV123.json"),
-    BenchmarkSpec("uav123_10fps", "UAV123_10fps", "uav", "uav123_10fps", "ope", "uav", "UAV123_10fps.json"),
-    BenchmarkSpec("uav20l", "UAV20L", "uav", "uav20l", "ope", "uav", "UAV20L.json"),
-    BenchmarkSpec("lasot", "LaSOT", "lasot", "lasot", "ope", "lasot", "LaSOT.json"),
-    BenchmarkSpec("lasot_full", "LaSOT_full", "lasot", "lasot_full", "ope", "lasot", ""),
-    BenchmarkSpec("vot2018", "VOT2018", "vot", "vot2018", "vot", "vot", ""),
-    # one-pass (no re-initialisation) run on a VOT workspace, scored like OTB on the polygons' hulls
-    BenchmarkSpec("vot2018_ope", "VOT2018_OPE", "vot", "vot2018", "ope", "otb", ""),
-    BenchmarkSpec("got10k_val", "GOT-10k_val", "got10k", "val", "ope", "got10k", "", ("GOT-10k",)),
-    BenchmarkSpec("got10k_test", "GOT-10k_test", "got10k", "test", "got10k", "none", "", ("GOT-10k",)),
-)}
+def register(bench: Benchmark) -> Benchmark:
+    """Make ``bench`` available by its name (replacing one of the same name)."""
+    BENCHMARKS[bench.name] = bench
+    return bench
 
 
-def get_spec(name: str) -> BenchmarkSpec:
-    key = name.lower().replace("-", "")
+for _bench in (
+    OTBBenchmark("otb100", "OTB100", "otb100", pysot_json="OTB100.json", aliases=("OTB2015", "OTBtb100")),
+    OTBBenchmark("otb50", "OTB50", "otb50", pysot_json="OTB50.json", aliases=("OTBtb50",)),
+    OTBBenchmark("otb2013", "OTB2013", "otb2013", pysot_json="CVPR13.json", aliases=("CVPR13",)),
+    UAVBenchmark("uav123", "UAV123", "uav123", pysot_json="UAV123.json"),
+    UAVBenchmark("uav123_10fps", "UAV123_10fps", "uav123_10fps", pysot_json="UAV123_10fps.json"),
+    UAVBenchmark("uav20l", "UAV20L", "uav20l", pysot_json="UAV20L.json"),
+    LaSOTBenchmark("lasot", "LaSOT", "lasot", pysot_json="LaSOT.json"),
+    LaSOTBenchmark("lasot_full", "LaSOT_full", "lasot_full"),
+    VOTBaselineBenchmark("vot2018", "VOT2018"),
+    VOTOnePassBenchmark("vot2018_ope", "VOT2018_OPE"),
+    GOT10kBenchmark("got10k_val", "GOT-10k_val", "val", aliases=("GOT-10k",)),
+    GOT10kTestBenchmark("got10k_test", "GOT-10k_test", "test", aliases=("GOT-10k",)),
+):
+    register(_bench)
+
+
+def get_benchmark(name: str) -> Benchmark:
+    """The benchmark called ``name`` (case and ``-`` ignored), or ``pysot:FILE.json``."""
+    key = name if name in BENCHMARKS else name.lower().replace("-", "")
     if key in BENCHMARKS:
         return BENCHMARKS[key]
     if key.startswith("pysot:") or key.endswith(".json"):
-        stem = Path(name.split(":", 1)[-1]).stem.replace("_new", "")
-        return BenchmarkSpec(name, stem, "pysot", name.split(":", 1)[-1], "ope", "uav")
+        return PysotBenchmark(name, Path(name.split(":", 1)[-1]))
     raise HromError(f"unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)} or pysot:PATH.json")
 
 
 def open_benchmark(name: str, root: str | Path, partial: bool = False):
     """The reader for ``name`` over ``root`` (falls back to pysot's JSON when the native layout is absent)."""
-    spec = get_spec(name)
-    root = Path(root)
-    if spec.family == "pysot":
-        from hrom.benchmarks.pysot_json import PysotJSONReader
-
-        return PysotJSONReader(Path(spec.variant), partial)
-    if spec.family == "otb":
-        from hrom.benchmarks.otb import OTBReader as cls
-    elif spec.family == "uav":
-        from hrom.benchmarks.uav import UAVReader as cls
-    elif spec.family == "lasot":
-        from hrom.benchmarks.lasot import LaSOTReader as cls
-    elif spec.family == "vot":
-        from hrom.benchmarks.vot import VOTReader as cls
-    else:
-        from hrom.benchmarks.got10k import GOT10kReader as cls
-    try:
-        return cls(root, spec.variant, partial=partial)
-    except HromError:
-        for js in (spec.pysot_json, spec.pysot_json.replace(".json", "_new.json")):
-            if js and (root / js).is_file() and _is_pysot_dataset(root / js):
-                from hrom.benchmarks.pysot_json import PysotJSONReader
-
-                return PysotJSONReader(root / js, partial)
-        raise
-
-
-def _is_pysot_dataset(path: Path) -> bool:
-    """A full pysot dataset file (with image lists), not just an attribute table."""
-    import json
-
-    try:
-        data = json.loads(path.read_text())
-        first = next(iter(data.values()))
-        return isinstance(first, dict) and "img_names" in first
-    except (ValueError, StopIteration, AttributeError, OSError):
-        return False
+    return get_benchmark(name).open(root, partial)

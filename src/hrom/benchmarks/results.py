@@ -8,8 +8,10 @@
 - Repetitions: ``<seq>_001.txt``, ``<seq>_002.txt`` ... (OPE benchmarks then use the GOT-10k
   toolkit layout ``<tracker>/<seq>/<seq>_00k.txt``); the time file gets one comma-separated
   column per repetition, as the GOT-10k toolkit writes it.
-Readers also accept the GOT-10k toolkit layout for OPE results (``<seq>/<seq>_001.txt``) and
-pysot's OTB file names (``jogging_1.txt``, ``human4_2.txt``, lowercase first letter).
+Each is a :class:`ResultLayout` (``OPELayout``, ``SubmissionLayout``, ``VOTLayout``) that a
+benchmark holds. Readers also accept the GOT-10k toolkit layout for OPE results
+(``<seq>/<seq>_001.txt``) and pysot's OTB file names (``jogging_1.txt``, ``human4_2.txt``,
+lowercase first letter).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import fields, number_lines, read_number_table
 from hrom.errors import HromError
-from hrom.benchmarks.sequence import read_matrix
 from hrom.io import atomic_write_text
 from hrom.paths import safe_name
 
@@ -45,45 +47,119 @@ def format_vot_lines(lines: list) -> str:
     return "\n".join(out) + "\n"
 
 
-# ---- paths -----------------------------------------------------------------------------------
+# ---- layouts: where one protocol's files go ------------------------------------------------
 
-def ope_file(tracker_dir: Path, seq: str) -> Path:
-    return Path(tracker_dir) / f"{seq}.txt"
+class ResultLayout:
+    """Where a protocol's result and time files go, and what a result line holds. The result
+    file is written last, so it marks the repetition as done (what resume checks)."""
+
+    name = ""
+
+    def result_path(self, tracker_dir: Path, seq: str, rep: int = 1, repetitions: int = 1) -> Path:
+        raise NotImplementedError
+
+    def time_path(self, tracker_dir: Path, seq: str, repetitions: int = 1) -> Path:
+        raise NotImplementedError
+
+    def format(self, output) -> str:
+        raise NotImplementedError
+
+    def is_complete(self, path: Path, n_frames: int) -> bool:
+        """True when ``path`` holds one well-formed line per frame (a file cut short, or with a
+        malformed line, is tracked again on resume)."""
+        raise NotImplementedError
+
+    def write(self, tracker_dir: Path, seq: str, output, times, rep: int = 1, repetitions: int = 1) -> None:
+        """Times first, the result file last. Repetition ``rep`` becomes column ``rep`` of the
+        time file (earlier columns are kept)."""
+        t = np.asarray(times, dtype=np.float64).reshape(-1, 1)
+        tf = self.time_path(tracker_dir, seq, repetitions)
+        if rep > 1:
+            t = np.hstack([_time_columns(tf, len(t), rep - 1), t])
+        if t.shape[1] == 1:
+            atomic_write_text(tf, format_times(t[:, 0]))
+        else:
+            text = "\n".join(",".join(f"{v:.8f}" for v in row) for row in t).replace("nan", "NaN") + "\n"
+            atomic_write_text(tf, text)
+        atomic_write_text(self.result_path(tracker_dir, seq, rep, repetitions), self.format(output))
 
 
-def ope_time_file(tracker_dir: Path, seq: str) -> Path:
-    return Path(tracker_dir) / "times" / f"{seq}_time.txt"
+class OPELayout(ResultLayout):
+    """``<tracker>/<seq>.txt`` + ``times/<seq>_time.txt``; with repetitions the GOT-10k toolkit's
+    ``<seq>/<seq>_00k.txt`` + ``<seq>/<seq>_time.txt``."""
+
+    name = "ope"
+
+    def _per_sequence_folder(self, repetitions: int) -> bool:
+        return repetitions > 1
+
+    def result_path(self, tracker_dir: Path, seq: str, rep: int = 1, repetitions: int = 1) -> Path:
+        seq = safe_name(seq, "sequence name")
+        if self._per_sequence_folder(repetitions):
+            return Path(tracker_dir) / seq / f"{seq}_{rep:03d}.txt"
+        return Path(tracker_dir) / f"{seq}.txt"
+
+    def time_path(self, tracker_dir: Path, seq: str, repetitions: int = 1) -> Path:
+        seq = safe_name(seq, "sequence name")
+        if self._per_sequence_folder(repetitions):
+            return Path(tracker_dir) / seq / f"{seq}_time.txt"
+        return Path(tracker_dir) / "times" / f"{seq}_time.txt"
+
+    def format(self, output) -> str:
+        return format_boxes(output)
+
+    def is_complete(self, path: Path, n_frames: int) -> bool:
+        try:
+            read_box_file(path, n_frames)
+            return True
+        except (HromError, OSError, ValueError):
+            return False
 
 
-def got10k_file(tracker_dir: Path, seq: str, rep: int = 1) -> Path:
-    return Path(tracker_dir) / seq / f"{seq}_{rep:03d}.txt"
+class SubmissionLayout(OPELayout):
+    """The GOT-10k test server's: always ``<seq>/<seq>_00k.txt`` + ``<seq>/<seq>_time.txt``."""
+
+    name = "got10k"
+
+    def _per_sequence_folder(self, repetitions: int) -> bool:
+        return True
 
 
-def vot_file(tracker_dir: Path, seq: str, rep: int = 1) -> Path:
-    return Path(tracker_dir) / "baseline" / seq / f"{seq}_{rep:03d}.txt"
+class VOTLayout(ResultLayout):
+    """VOT baseline: ``baseline/<seq>/<seq>_00k.txt`` (``1`` init, ``2`` failure, ``0`` skipped,
+    else the region) + ``baseline/<seq>/<seq>_time.txt``."""
+
+    name = "vot"
+
+    def result_path(self, tracker_dir: Path, seq: str, rep: int = 1, repetitions: int = 1) -> Path:
+        seq = safe_name(seq, "sequence name")
+        return Path(tracker_dir) / "baseline" / seq / f"{seq}_{rep:03d}.txt"
+
+    def time_path(self, tracker_dir: Path, seq: str, repetitions: int = 1) -> Path:
+        seq = safe_name(seq, "sequence name")
+        return Path(tracker_dir) / "baseline" / seq / f"{seq}_time.txt"
+
+    def format(self, output) -> str:
+        return format_vot_lines(output)
+
+    def is_complete(self, path: Path, n_frames: int) -> bool:
+        try:
+            recs = read_vot_file(path)
+        except (HromError, OSError, ValueError):
+            return False
+        return len(recs) == n_frames and recs[:1] == [[1.0]]
 
 
-def result_file(protocol: str, tracker_dir: Path, seq: str, rep: int = 1, repetitions: int = 1) -> Path:
-    """The result file of repetition ``rep`` (what resume checks)."""
-    seq = safe_name(seq, "sequence name")
-    if protocol == "vot":
-        return vot_file(tracker_dir, seq, rep)
-    if protocol == "got10k" or repetitions > 1:
-        return got10k_file(tracker_dir, seq, rep)
-    return ope_file(tracker_dir, seq)
+LAYOUTS = {layout.name: layout for layout in (OPELayout(), SubmissionLayout(), VOTLayout())}
 
 
-def time_file(protocol: str, tracker_dir: Path, seq: str, repetitions: int = 1) -> Path:
-    seq = safe_name(seq, "sequence name")
-    if protocol == "vot":
-        return vot_file(tracker_dir, seq).with_name(f"{seq}_time.txt")
-    if protocol == "got10k" or repetitions > 1:
-        return Path(tracker_dir) / seq / f"{seq}_time.txt"
-    return ope_time_file(tracker_dir, seq)
-
-
-def format_result(protocol: str, output) -> str:
-    return format_vot_lines(output) if protocol == "vot" else format_boxes(output)
+def write_sequence_result(layout: str | ResultLayout, tracker_dir: Path, seq: str, output, times, rep: int = 1,
+                          repetitions: int = 1) -> None:
+    """Write one repetition's result and time files in ``layout`` (a :class:`ResultLayout` or
+    its name: ``ope``, ``got10k``, ``vot``)."""
+    if isinstance(layout, str):
+        layout = LAYOUTS[layout]
+    layout.write(tracker_dir, seq, output, times, rep, repetitions)
 
 
 def _time_columns(path: Path, n_frames: int, keep: int) -> np.ndarray:
@@ -91,7 +167,7 @@ def _time_columns(path: Path, n_frames: int, keep: int) -> np.ndarray:
     cols = np.full((n_frames, keep), np.nan)
     if keep and path.is_file():
         try:
-            rows = [[float(v) for v in line.replace(",", " ").split()] for line in path.read_text().splitlines() if line.strip()]
+            rows = [[float(v) for v in parts] for _, _, parts in number_lines(path)]
         except ValueError:
             rows = []
         for i, r in enumerate(rows[:n_frames]):
@@ -100,43 +176,7 @@ def _time_columns(path: Path, n_frames: int, keep: int) -> np.ndarray:
     return cols
 
 
-def write_sequence_result(protocol: str, tracker_dir: Path, seq: str, output, times, rep: int = 1,
-                          repetitions: int = 1) -> None:
-    """Times first, the result file last: the result file is the completion marker.
-
-    Repetition ``rep`` becomes column ``rep`` of the time file (earlier columns are kept)."""
-    t = np.asarray(times, dtype=np.float64).reshape(-1, 1)
-    tf = time_file(protocol, tracker_dir, seq, repetitions)
-    if rep > 1:
-        t = np.hstack([_time_columns(tf, len(t), rep - 1), t])
-    if t.shape[1] == 1:
-        atomic_write_text(tf, format_times(t[:, 0]))
-    else:
-        text = "\n".join(",".join(f"{v:.8f}" for v in row) for row in t).replace("nan", "NaN") + "\n"
-        atomic_write_text(tf, text)
-    atomic_write_text(result_file(protocol, tracker_dir, seq, rep, repetitions), format_result(protocol, output))
-
-
-def result_is_complete(protocol: str, path: Path, n_frames: int) -> bool:
-    """True when ``path`` holds one well-formed line per frame (a file cut short, or with a
-    malformed line, is tracked again on resume)."""
-    path = Path(path)
-    if not path.is_file():
-        return False
-    try:
-        if protocol == "vot":
-            recs = read_vot_file(path)
-            return len(recs) == n_frames and len(recs[0]) == 1 and recs[0][0] == 1
-        read_box_file(path, n_frames)
-        return True
-    except (HromError, OSError, ValueError):
-        return False
-
-
 # ---- reading ---------------------------------------------------------------------------------
-
-_SPLIT = re.compile(r"[,\s]+")
-
 
 def _pysot_aliases(seq: str) -> list[str]:
     names = [seq]
@@ -151,17 +191,8 @@ def _pysot_aliases(seq: str) -> list[str]:
 
 
 def read_box_file(path: Path, n_frames: int | None = None) -> np.ndarray:
-    """(N, 4) boxes from a result file with commas, tabs or spaces; VOT codes are not allowed here."""
-    text = Path(path).read_text()
-    boxes = None
-    try:  # fast path: a well-formed file is one flat run of numbers, 4 per non-empty line
-        vals = np.array(text.replace(",", " ").split(), dtype=np.float64)
-        if len(vals) == 4 * sum(1 for line in text.splitlines() if line.strip()):
-            boxes = vals.reshape(-1, 4)
-    except ValueError:
-        pass
-    if boxes is None:  # the line-by-line reader names the first bad line
-        boxes = read_matrix(Path(path), (4,), "x,y,w,h")
+    """(N, 4) boxes from a result file (commas, tabs or spaces); VOT codes are not allowed here."""
+    boxes = read_number_table(path, (4,), "x,y,w,h")
     if n_frames is not None and len(boxes) != n_frames:
         raise HromError(f"{path}: {len(boxes)} boxes for a sequence of {n_frames} frames; expected one box per frame")
     return boxes
@@ -181,23 +212,24 @@ def find_ope_results(tracker_dir: Path, seq: str) -> list[Path]:
 
 
 def find_times(tracker_dir: Path, seq: str) -> np.ndarray | None:
+    """Seconds per frame (all repetitions' columns, flattened) from the first time file found, or None."""
     tracker_dir = Path(tracker_dir)
     for f in (tracker_dir / "times" / f"{seq}_time.txt", tracker_dir / seq / f"{seq}_time.txt",
               tracker_dir / "baseline" / seq / f"{seq}_time.txt", tracker_dir / f"{seq}_time.txt"):
         if f.is_file():
-            return np.array(f.read_text().replace(",", " ").split(), dtype=np.float64)
+            try:
+                return np.array(fields(f.read_text(encoding="utf-8", errors="replace")), dtype=np.float64)
+            except ValueError:
+                raise HromError(f"{f}: not a time file; expected seconds per frame, one line per frame") from None
     return None
 
 
 def read_vot_file(path: Path) -> list[list[float]]:
     """VOT baseline records: ``[1]``, ``[2]``, ``[0]`` or 4 / 8 region values per line."""
     out = []
-    for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
-        text = line.strip()
-        if not text:
-            continue
+    for lineno, text, parts in number_lines(path):
         try:
-            vals = [float(p) for p in _SPLIT.split(text) if p]
+            vals = [float(p) for p in parts]
         except ValueError:
             raise HromError(f"{path}:{lineno}: cannot read {text!r}; expected 0/1/2 or a region") from None
         if len(vals) not in (1, 4, 8):

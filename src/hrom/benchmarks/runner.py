@@ -1,7 +1,8 @@
 """Run a tracker over a benchmark: resumable (finished sequences are skipped), results written
 atomically, sequences spread over worker processes (spawn; each worker builds its own tracker
 and dies with the parent), repetitions with the toolkits' determinism check, and a record of
-what produced the folder (:mod:`hrom.benchmarks.provenance`)."""
+what produced the folder (:mod:`hrom.benchmarks.provenance`). How one sequence is tracked and
+where its files go is the benchmark's (:class:`~hrom.benchmarks.benchmark.Benchmark`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from hrom.benchmarks.protocols import run_ope, run_vot_baseline
+from hrom.benchmarks.base import select_sequences
+from hrom.benchmarks.benchmark import Benchmark
 from hrom.benchmarks.provenance import claim_folder, file_sha256, make_record
 from hrom.benchmarks.raster import check_convention
-from hrom.benchmarks.registry import get_spec, open_benchmark
-from hrom.benchmarks.results import result_file, result_is_complete, write_sequence_result
+from hrom.benchmarks.registry import get_benchmark
 from hrom.benchmarks.sequence import Sequence
 from hrom.errors import HromError
 from hrom.io import check_writable_dir
@@ -47,15 +48,16 @@ class TrackerSpec:
     def provenance(self) -> dict:
         """Record fields: the model (SHA-256 of a checkpoint file), hp, backend (see provenance.py)."""
         from hrom.models.config import PRESETS
-        from hrom.tracking.factory import bundled_model_path
+        from hrom.models.factory import checkpoint_file, is_model_name
         from hrom.tracking.opencv_trackers import OPENCV_TRACKERS
 
         s = str(self.spec)
         rec: dict[str, Any] = {"tracker": s, "device": self.device, "hp": self.hp, "backend": self.backend or "torch"}
+        weights = checkpoint_file(s) if s.lower() not in OPENCV_TRACKERS and is_model_name(s) else None
         if s.lower() in OPENCV_TRACKERS:
             rec.update(model=f"opencv:{s.lower()}", backend=None)
-        elif s == "hrom" or Path(s).is_file():
-            rec["model"] = "sha256:" + file_sha256(bundled_model_path() if s == "hrom" else s)
+        elif weights is not None:  # a checkpoint file or shipped weights (hrom = hrom-tiny.bundled)
+            rec["model"] = "sha256:" + file_sha256(weights)
         else:
             rec["model"] = f"preset:{s}" if s in PRESETS else s
         if self.hp is not None and Path(str(self.hp)).is_file():
@@ -70,46 +72,43 @@ def _identical(paths: list[Path]) -> bool:
     return all(t == texts[0] for t in texts[1:])
 
 
-def can_stop(tracker, protocol: str, tracker_dir: Path, seq: Sequence, rep: int, repetitions: int) -> bool:
+def can_stop(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, rep: int, repetitions: int) -> bool:
     """Whether repetition ``rep`` can be skipped: the tracker says it is deterministic
     (``is_deterministic``, GOT-10k toolkit) and one run exists, or three runs exist and are
     identical (VOT toolkit)."""
     if rep <= 1:
         return False
-    first = [result_file(protocol, tracker_dir, seq.name, r, repetitions) for r in (1, 2, 3)]
     if tracker is not None and getattr(tracker, "is_deterministic", False) is True:
-        return result_is_complete(protocol, first[0], len(seq))
-    return rep > 3 and all(result_is_complete(protocol, p, len(seq)) for p in first) and _identical(first)
+        return bench.is_complete(tracker_dir, seq, 1, repetitions)
+    first = [bench.result_path(tracker_dir, seq.name, r, repetitions) for r in (1, 2, 3)]
+    return (rep > 3 and all(bench.is_complete(tracker_dir, seq, r, repetitions) for r in (1, 2, 3))
+            and _identical(first))
 
 
-def pending_reps(tracker, protocol: str, tracker_dir: Path, seq: Sequence, repetitions: int) -> list[int]:
+def pending_reps(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, repetitions: int) -> list[int]:
     """Repetitions still to track (a missing, short or malformed file counts as not done)."""
     todo = []
     for rep in range(1, repetitions + 1):
-        if result_is_complete(protocol, result_file(protocol, tracker_dir, seq.name, rep, repetitions), len(seq)):
+        if bench.is_complete(tracker_dir, seq, rep, repetitions):
             continue
-        if not todo and can_stop(tracker, protocol, tracker_dir, seq, rep, repetitions):
+        if not todo and can_stop(tracker, bench, tracker_dir, seq, rep, repetitions):
             break
         todo.append(rep)
     return todo
 
 
-def track_sequence(tracker, seq: Sequence, protocol: str, tracker_dir: Path, on_frame=None, repetitions: int = 1,
+def track_sequence(tracker, seq: Sequence, bench: Benchmark, tracker_dir: Path, on_frame=None, repetitions: int = 1,
                    overlap: str = "vot2018") -> tuple[int, float]:
     """Track the missing repetitions of one sequence and write their files.
     Returns (frames tracked, tracking seconds)."""
     frames, seconds = 0, 0.0
     for rep in range(1, repetitions + 1):
-        path = result_file(protocol, tracker_dir, seq.name, rep, repetitions)
-        if result_is_complete(protocol, path, len(seq)):
+        if bench.is_complete(tracker_dir, seq, rep, repetitions):
             continue
-        if can_stop(tracker, protocol, tracker_dir, seq, rep, repetitions):
+        if can_stop(tracker, bench, tracker_dir, seq, rep, repetitions):
             break
-        if protocol == "vot":
-            output, times = run_vot_baseline(tracker, seq, on_frame, overlap=overlap)
-        else:
-            output, times = run_ope(tracker, seq, on_frame)
-        write_sequence_result(protocol, tracker_dir, seq.name, output, times, rep, repetitions)
+        output, times = bench.run(tracker, seq, on_frame, overlap=overlap)
+        bench.write_result(tracker_dir, seq.name, output, times, rep, repetitions)
         frames += len(seq)
         seconds += float(np.nansum(times))
     return frames, seconds
@@ -128,21 +127,9 @@ def _init_worker(factory: Callable[[], Any], threads: int | None = None, parent:
 
 
 def _run_in_worker(task: tuple) -> tuple[str, int, float]:
-    seq, protocol, tracker_dir, repetitions, overlap = task
-    n, secs = track_sequence(_WORKER_TRACKER, seq, protocol, Path(tracker_dir), repetitions=repetitions,
-                             overlap=overlap)
+    seq, bench, tracker_dir, repetitions, overlap = task
+    n, secs = track_sequence(_WORKER_TRACKER, seq, bench, Path(tracker_dir), repetitions=repetitions, overlap=overlap)
     return seq.name, n, secs
-
-
-def select_sequences(reader, sequences: list[str] | None) -> list[str]:
-    names = reader.names()
-    if not sequences:
-        return names
-    unknown = [s for s in sequences if s not in names]
-    if unknown:
-        shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
-        raise HromError(f"sequence {unknown[0]!r} not in this benchmark under {reader.root}; expected one of {shown}")
-    return [s for s in names if s in set(sequences)]
 
 
 def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str, root: str | Path,
@@ -173,10 +160,8 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
     check_convention(overlap)
     results_dir = check_writable_dir(results_dir, "--results")
     factory = TrackerSpec(tracker) if isinstance(tracker, str) else tracker
-    spec = get_spec(benchmark)
-    reader = open_benchmark(benchmark, root, partial=partial)
-    # the benchmark's protocol, so one reader serves two (vot2018 / vot2018_ope); a pysot JSON knows its own
-    protocol = reader.protocol if spec.family == "pysot" else spec.protocol
+    bench = get_benchmark(benchmark)
+    reader = bench.open(root, partial=partial)
     names = select_sequences(reader, sequences)
     seqs = [reader.load(n) for n in names]  # validate every sequence before any tracking
 
@@ -188,12 +173,12 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
         if not tracker_name:
             raise HromError("the tracker has no .name; pass tracker_name (--name)")
         safe_name(tracker_name, "tracker name (use --name)")
-    tracker_dir = Path(results_dir) / spec.folder / tracker_name
-    claim_folder(tracker_dir, make_record(factory, spec.name, protocol, overlap), overwrite)
-    pending = {s.name: pending_reps(local, protocol, tracker_dir, s, repetitions) for s in seqs}
+    tracker_dir = Path(results_dir) / bench.folder / tracker_name
+    claim_folder(tracker_dir, make_record(factory, bench, overlap), overwrite)
+    pending = {s.name: pending_reps(local, bench, tracker_dir, s, repetitions) for s in seqs}
     todo = [s for s in seqs if pending[s.name]]
     total = sum(len(s) * len(pending[s.name]) for s in todo)
-    bar = tqdm(total=total, unit="frame", desc=f"{spec.name} {tracker_name}", disable=not progress,
+    bar = tqdm(total=total, unit="frame", desc=f"{bench.name} {tracker_name}", disable=not progress,
                dynamic_ncols=True)
     bar.set_postfix_str(f"{len(seqs) - len(todo)}/{len(seqs)} sequences already done")
     try:
@@ -201,12 +186,12 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
             local = local or factory()
             for s in todo:
                 bar.set_postfix_str(s.name)
-                n, secs = track_sequence(local, s, protocol, tracker_dir, on_frame=lambda: bar.update(1),
+                n, secs = track_sequence(local, s, bench, tracker_dir, on_frame=lambda: bar.update(1),
                                          repetitions=repetitions, overlap=overlap)
                 bar.set_postfix_str(f"{s.name} {n / max(secs, 1e-9):.1f} fps")
         else:
             ctx = mp.get_context("spawn")
-            tasks = [(s, protocol, str(tracker_dir), repetitions, overlap) for s in todo]
+            tasks = [(s, bench, str(tracker_dir), repetitions, overlap) for s in todo]
             with ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
                           initargs=(factory, threads, os.getpid())) as pool:
                 for name, n, secs in pool.imap_unordered(_run_in_worker, tasks):

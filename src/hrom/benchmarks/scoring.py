@@ -1,7 +1,7 @@
 """Scores from result files: OPE success / precision / normalized precision, GOT-10k AO / SR,
 VOT accuracy / robustness / EAO. All frame-level work is vectorised with numpy.
 
-OPE conventions (``scoring`` of a benchmark):
+OPE frame rules (:class:`OPERules`, named after the benchmark whose toolkit defines them):
 - ``otb``  (GOT-10k toolkit, OTB): every frame counts; the first result box is replaced by the
   ground truth; per-sequence curves are averaged over sequences.
 - ``uav``  (GOT-10k toolkit, UAV123): as ``otb`` but frames with NaN ground truth are dropped.
@@ -16,6 +16,7 @@ VOT overlaps use the pixel-grid raster of :mod:`hrom.benchmarks.raster` (``vot20
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,32 @@ from hrom.benchmarks.sequence import Sequence
 from hrom.errors import HromError
 
 VOT2018_EAO_INTERVAL = (100, 356)
+
+
+@dataclass(frozen=True)
+class OPERules:
+    """Which frames of a one-pass run count, and how (see the module doc)."""
+
+    name: str
+    first_box_is_gt: bool    # the first result box is replaced by the ground truth (GOT-10k toolkit)
+    drop_unannotated: bool   # frames whose ground truth is NaN leave the sequence (UAV123)
+    absent_never_count: bool  # absent frames count for no threshold, plus pysot's size / centre quirks (LaSOT)
+
+
+OPE_RULES = {r.name: r for r in (
+    OPERules("otb", first_box_is_gt=True, drop_unannotated=False, absent_never_count=False),
+    OPERules("uav", first_box_is_gt=True, drop_unannotated=True, absent_never_count=False),
+    OPERules("lasot", first_box_is_gt=False, drop_unannotated=False, absent_never_count=True),
+)}
+
+
+def ope_rules(rules: str | OPERules) -> OPERules:
+    """The rules themselves, or the ones of that name (``otb``, ``uav``, ``lasot``)."""
+    if isinstance(rules, OPERules):
+        return rules
+    if rules not in OPE_RULES:
+        raise HromError(f"unknown OPE scoring rules {rules!r}; expected one of {', '.join(OPE_RULES)}")
+    return OPE_RULES[rules]
 
 
 def _fps(times: np.ndarray | None) -> float:
@@ -62,23 +89,23 @@ def _per_sequence_curve(values: np.ndarray, thresholds: np.ndarray, seq_id: np.n
     return counts / np.maximum(denom, 1)[:, None]
 
 
-def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], scoring: str = "otb",
+def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], rules: str | OPERules = "otb",
                absent: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
     """Per-sequence success (S, 21), precision (S, 51) and normalized precision (S, 51) curves.
 
-    ``absent`` (``lasot`` only): per sequence, True where the target is not visible; such frames
-    count for no threshold but stay in the denominator (LaSOT toolkit, pysot)."""
+    ``absent`` (``lasot`` rules only): per sequence, True where the target is not visible; such
+    frames count for no threshold but stay in the denominator (LaSOT toolkit, pysot)."""
+    rules = ope_rules(rules)
     if not preds:
         z = np.zeros((0, 1))
         return {"success": z, "precision": z, "norm_precision": z}
-    keep_all = scoring in ("otb", "lasot")
     p_list, g_list, counts, denoms = [], [], [], []
     for p, g in zip(preds, gts):
         p = np.array(p, dtype=np.float64, copy=True)
         g = np.asarray(g, dtype=np.float64)
-        if scoring in ("otb", "uav"):
+        if rules.first_box_is_gt:
             p[0] = g[0]
-        if not keep_all:
+        if rules.drop_unannotated:
             valid = ~np.isnan(g).any(axis=1)
             p, g = p[valid], g[valid]
         p_list.append(p)
@@ -87,14 +114,14 @@ def ope_curves(preds: list[np.ndarray], gts: list[np.ndarray], scoring: str = "o
         denoms.append(len(g))
     P, G = np.concatenate(p_list), np.concatenate(g_list)
     hidden = np.zeros(len(G), dtype=bool)
-    if scoring == "lasot" and absent is not None:
+    if rules.absent_never_count and absent is not None:
         hidden = np.concatenate([np.zeros(len(g), bool) if a is None else np.asarray(a, bool)[: len(g)]
                                  for g, a in zip(g_list, absent)])
     counts = np.asarray(counts)
     denom = np.asarray(denoms)
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        if scoring == "lasot":
+        if rules.absent_never_count:
             size_ok = (G[:, 2] > 0) & (G[:, 3] > 0)
             iou = np.where(size_ok, box_iou(P, G, eps=0.0), -1.0)
             centre_ok = np.all(centers(G) > 0, axis=1)
@@ -126,11 +153,11 @@ def summarise_curves(succ: np.ndarray, prec: np.ndarray, nprec: np.ndarray) -> d
     }
 
 
-def score_ope(seqs: list[Sequence], tracker_dir: Path, scoring: str = "otb") -> dict:
+def score_ope(seqs: list[Sequence], tracker_dir: Path, rules: str | OPERules = "otb") -> dict:
     """Overall, per-sequence and per-attribute OPE scores of one tracker's result folder."""
     reps = [_load_pred(tracker_dir, s) for s in seqs]
     owner = np.repeat(np.arange(len(seqs)), [len(r) for r in reps])
-    flat = ope_curves([p for r in reps for p in r], [seqs[i].boxes for i in owner], scoring,
+    flat = ope_curves([p for r in reps for p in r], [seqs[i].boxes for i in owner], rules,
                       [seqs[i].absent for i in owner])
     counts = np.bincount(owner, minlength=len(seqs))[:, None]
     curves = {}  # repetitions are averaged per sequence
@@ -351,14 +378,3 @@ def score_vot(seqs: list[Sequence], tracker_dir: Path, interval=VOT2018_EAO_INTE
                        "failures": tag_fail[t], "frames": int(sum(len(x) for x in tag_ov[t]))}
                    for t in tag_ov}
     return {"overall": overall, "per_sequence": per_seq, "per_attribute": per_tag}
-
-
-def score_tracker(scoring: str, seqs: list[Sequence], tracker_dir: Path, overlap: str = "vot2018") -> dict:
-    if scoring == "vot":
-        return score_vot(seqs, tracker_dir, overlap=overlap)
-    if scoring == "got10k":
-        return score_got10k(seqs, tracker_dir)
-    if scoring == "none":
-        raise HromError("GOT-10k test ground truth is withheld: upload the <tracker>/<seq>/<seq>_001.txt files "
-                        "to the GOT-10k server instead of scoring locally")
-    return score_ope(seqs, tracker_dir, scoring)

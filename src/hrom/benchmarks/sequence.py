@@ -1,22 +1,21 @@
-"""The one sequence type every benchmark reader returns, and the annotation parsing they share.
+"""The one sequence type every benchmark reader returns, and the frame and region helpers they share.
 
 Readers differ only in where files live; everything after them (running, scoring, reports)
 sees a :class:`Sequence` with boxes as an ``(N, 4)`` float array of ``x, y, w, h`` (NaN where the
-target has no box), optional VOT polygons, and attribute information.
+target has no box), optional VOT polygons, and attribute information. Annotation text is read
+with :mod:`hrom.annotations`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import is_image
 from hrom.errors import HromError
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 @dataclass
@@ -56,60 +55,12 @@ class Sequence:
         return self.boxes[index].astype(np.float64)
 
 
-_SPLIT = re.compile(r"[,\s]+")
-
-
-def read_matrix(path: Path, widths: tuple[int, ...] = (4,), what: str = "x,y,w,h") -> np.ndarray:
-    """Numbers per line separated by commas, tabs or spaces; ``NaN`` rows allowed.
-
-    Raises HromError naming the file and line when a row has the wrong number of values.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise HromError(f"{path}: file not found; expected {what} per line")
-    rows: list[list[float]] = []
-    with open(path, "r", encoding="utf-8", errors="replace") as f:
-        for lineno, line in enumerate(f, 1):
-            text = line.strip()
-            if not text:
-                continue
-            parts = [p for p in _SPLIT.split(text) if p]
-            try:
-                values = [float(p) for p in parts]
-            except ValueError:
-                raise HromError(f"{path}:{lineno}: cannot read {text!r} as numbers; expected {what}") from None
-            rows.append(values)
-    if not rows:
-        raise HromError(f"{path}: empty; expected {what} per line")
-    n = len(rows[0])
-    if n not in widths:
-        raise HromError(f"{path}:1: {n} values per line; expected {what} ({' or '.join(map(str, widths))} values)")
-    for lineno, r in enumerate(rows, 1):
-        if len(r) != n:
-            raise HromError(f"{path}:{lineno}: {len(r)} values; expected {n} like the first line")
-    return np.asarray(rows, dtype=np.float64)
-
-
-def read_flags(path: Path, length: int) -> np.ndarray:
-    """A 0/1 label file (one value per line or comma-separated on one line), padded to ``length``."""
-    text = Path(path).read_text().replace(",", " ").split()
-    try:
-        values = np.array([float(t) for t in text], dtype=np.float64)
-    except ValueError:
-        raise HromError(f"{path}: expected 0/1 values") from None
-    if len(values) > length:
-        raise HromError(f"{path}: {len(values)} values for {length} frames; expected at most one per frame")
-    out = np.zeros(length, dtype=np.float64)
-    out[: len(values)] = values
-    return out
-
-
 def list_images(folder: Path, seq: str) -> list[Path]:
     """Sorted image files of a folder (one directory listing, no per-file stat)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise HromError(f"{seq}: image folder {folder} not found")
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTS))
+    names = sorted(n for n in os.listdir(folder) if is_image(n))
     if not names:
         raise HromError(f"{seq}: no images (.jpg/.png) in {folder}")
     return [folder / n for n in names]

@@ -150,6 +150,7 @@ def check_tunable(tracker: str) -> None:
     """Only trained HROM weights have hyper-parameters worth tuning: an OpenCV tracker has none, and
     an untrained preset draws new random weights for every trial, so its trials compare nothing."""
     from hrom.models.config import PRESETS
+    from hrom.models.factory import is_model_name
     from hrom.tracking.opencv_trackers import OPENCV_TRACKERS
 
     s = str(tracker)
@@ -159,16 +160,16 @@ def check_tunable(tracker: str) -> None:
     if s in PRESETS:
         raise HromError(f"--tracker {s}: an untrained model preset gets new random weights in every trial, so "
                         "the trials would not compare hyper-parameters; expected a trained checkpoint (.pt) or hrom")
-    if s != "hrom" and not Path(s).is_file():
+    if not is_model_name(s):
         raise HromError(f"--tracker {s}: no such checkpoint file; expected an hrom checkpoint (.pt) or hrom "
                         "(the bundled weights)")
 
 
 def checkpoint_source(tracker: str) -> Path:
-    """The checkpoint file behind ``tracker`` (``hrom`` = the bundled one)."""
-    from hrom.tracking.factory import bundled_model_path
+    """The checkpoint file behind ``tracker`` (a file, or shipped weights: ``hrom`` = the bundled ones)."""
+    from hrom.models.factory import checkpoint_file
 
-    return bundled_model_path() if str(tracker) == "hrom" else Path(tracker)
+    return checkpoint_file(tracker)
 
 
 # ---- one trial (in this process or a spawned worker) ---------------------------------------------
@@ -196,9 +197,11 @@ class Trial:
 
 def run_trial(t: Trial) -> dict:
     """Track (resumably) and score one trial; returns its journal entry."""
-    from hrom.benchmarks.report import COLUMNS, PRIMARY, evaluate
+    from hrom.benchmarks.registry import get_benchmark
+    from hrom.benchmarks.report import evaluate
     from hrom.benchmarks.runner import TrackerSpec, run_benchmark
 
+    bench = get_benchmark(t.benchmark)
     start = time.perf_counter()
     factory = TrackerSpec(t.tracker, device=t.device, hp=t.hp_file, backend=t.backend)
     run_benchmark(factory, t.benchmark, t.root, t.results, tracker_name=t.trial, workers=t.workers,
@@ -206,8 +209,8 @@ def run_trial(t: Trial) -> dict:
     report = evaluate(t.benchmark, t.root, t.results, trackers=[t.trial], sequences=t.sequences,
                       partial=t.partial, overlap=t.overlap)
     overall = report["trackers"][t.trial]["overall"]
-    return {"trial": t.trial, **t.point, "score": float(overall[PRIMARY[report["scoring"]]]),
-            "metrics": {c: float(overall[c]) for c in COLUMNS[report["scoring"]]},
+    return {"trial": t.trial, **t.point, "score": float(overall[bench.primary]),
+            "metrics": {c: float(overall[c]) for c in bench.columns},
             "seconds": round(time.perf_counter() - start, 3)}
 
 
@@ -379,10 +382,10 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
     from tqdm import tqdm
 
     from hrom import __version__
+    from hrom.benchmarks.base import select_sequences
     from hrom.benchmarks.raster import check_convention
-    from hrom.benchmarks.registry import get_spec, open_benchmark
-    from hrom.benchmarks.report import COLUMNS, PRIMARY
-    from hrom.benchmarks.runner import TrackerSpec, select_sequences
+    from hrom.benchmarks.registry import get_benchmark
+    from hrom.benchmarks.runner import TrackerSpec
     from hrom.config import to_dict
     from hrom.procs import set_threads
     from hrom.tracking.config import TrackerConfig
@@ -399,15 +402,15 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
         if save_checkpoint.exists() and save_checkpoint.resolve() == src.resolve():
             raise HromError(f"--save-checkpoint {save_checkpoint}: that is the tuned checkpoint itself; the input is "
                             "never modified, give another file name")
-    spec = get_spec(benchmark)
-    if spec.scoring == "none":
-        raise HromError(f"{spec.name}: its ground truth is withheld, so trials cannot be scored locally; "
+    bench = get_benchmark(benchmark)
+    if not bench.scorable:
+        raise HromError(f"{bench.name}: its ground truth is withheld, so trials cannot be scored locally; "
                         "tune on got10k_val instead")
     check_convention(overlap)
-    reader = open_benchmark(benchmark, root, partial=partial)
+    reader = bench.open(root, partial=partial)
     names = select_sequences(reader, sequences)
     if not names:
-        raise HromError(f"{root}: no {spec.name} sequence found; expected the benchmark's layout under --root")
+        raise HromError(f"{root}: no {bench.name} sequence found; expected the benchmark's layout under --root")
 
     set_threads(threads)
     base_spec = TrackerSpec(str(tracker), device=device, hp=hp, backend=backend)
@@ -421,7 +424,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
 
     prov = base_spec.provenance()
     record = {"model": prov["model"], "backend": prov["backend"], "base_hp": to_dict(base),
-              "benchmark": spec.name, "sequences": names, "overlap": overlap if spec.protocol == "vot" else None,
+              "benchmark": bench.name, "sequences": names, "overlap": overlap if bench.overlap_matters else None,
               "space": space.describe(), "hrom_version": __version__,
               "tracker": str(tracker), "root": str(root), "partial": partial, "trial_count": len(points)}
     out.mkdir(parents=True, exist_ok=True)
@@ -439,7 +442,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
                           names, partial, overlap, threads, progress=progress))
 
     ran: list[str] = []
-    bar = tqdm(total=len(order), initial=len(order) - len(jobs), unit="trial", desc=f"tune {spec.name}",
+    bar = tqdm(total=len(order), initial=len(order) - len(jobs), unit="trial", desc=f"tune {bench.name}",
                disable=not progress or not jobs, dynamic_ncols=True)
 
     def finished(entry: dict) -> None:
@@ -472,11 +475,10 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
     finally:
         bar.close()
 
-    metric = PRIMARY[spec.scoring]
     ranking = rank([done[t] for t in order], order)
     best_cfg = base.replace(**{k: ranking[0][k] for k in KNOBS})
-    summary = {"benchmark": spec.name, "scoring": spec.scoring, "metric": metric,
-               "columns": list(COLUMNS[spec.scoring]), "tracker": str(tracker), "model": prov["model"],
+    summary = {"benchmark": bench.name, "scoring": bench.scoring, "metric": bench.primary,
+               "columns": list(bench.columns), "tracker": str(tracker), "model": prov["model"],
                "sequences": names, "space": space.describe(), "best_hp": to_dict(best_cfg), "ranking": ranking}
     files = {"ranking_md": out / "ranking.md", "ranking_json": out / "ranking.json", "best_hp": out / "best_hp.yaml"}
     _write_if_changed(files["ranking_json"], json.dumps(summary, indent=1) + "\n")

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import read_number_table
 from hrom.benchmarks.base import Reader
-from hrom.benchmarks.sequence import Sequence, check_frames_exist, read_matrix
+from hrom.benchmarks.benchmark import OPEBenchmark
+from hrom.benchmarks.sequence import Sequence, check_frames_exist
 from hrom.errors import HromError
 
 ATTRIBUTES = ("SV", "ARC", "LR", "FM", "FOC", "POC", "OV", "BC", "IV", "VC", "CM", "SOB")
@@ -41,8 +43,6 @@ def official_ranges() -> dict[str, dict[str, list]]:
 
 
 class UAVReader(Reader):
-    protocol = "ope"
-
     def __init__(self, root: Path, version: str = "uav123", partial: bool = False):
         super().__init__(root, partial)
         self.version = version
@@ -63,7 +63,7 @@ class UAVReader(Reader):
     def _attributes(self, name: str) -> tuple[str, ...]:
         f = self.anno_dir / "att" / f"{name}.txt"
         if f.is_file():
-            flags = read_matrix(f, widths=(len(ATTRIBUTES),), what="12 attribute flags")[0]
+            flags = read_number_table(f, widths=(len(ATTRIBUTES),), what="12 attribute flags")[0]
             return tuple(a for a, v in zip(ATTRIBUTES, flags) if v > 0)
         return self._pysot_attrs.get(name, ())
 
@@ -72,7 +72,7 @@ class UAVReader(Reader):
             raise HromError(f"{name}: not a sequence of {self.version}")
         folder, start, end = self.table[name]
         gt_file = self.anno_dir / f"{name}.txt"
-        boxes = read_matrix(gt_file)
+        boxes = read_number_table(gt_file)
         if self.step == 1:
             if end - start + 1 != len(boxes):
                 raise HromError(f"{name}: {gt_file} has {len(boxes)} boxes; the official range {start}-{end} "
@@ -87,3 +87,17 @@ class UAVReader(Reader):
         absent = np.isnan(boxes).any(axis=1)
         return Sequence(name=name, frames=frames, boxes=boxes, attributes=self._attributes(name),
                         absent=absent, meta={"folder": folder, "start_frame": start})
+
+
+class UAVBenchmark(OPEBenchmark):
+    """UAV123 / UAV123_10fps / UAV20L: one-pass, frames without ground truth dropped (GOT-10k
+    toolkit's ``ExperimentUAV123``)."""
+
+    rules = "uav"
+
+    def __init__(self, name: str, folder: str, version: str, **kwargs):
+        super().__init__(name, folder, **kwargs)
+        self.version = version
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return UAVReader(root, self.version, partial=partial)

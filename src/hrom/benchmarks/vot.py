@@ -17,9 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import read_flags, read_number_table
 from hrom.benchmarks.base import Reader
-from hrom.benchmarks.sequence import (Sequence, check_frames_exist, list_images, polygon_to_hull, read_flags,
-                                      read_matrix, rect_to_polygon)
+from hrom.benchmarks.benchmark import Benchmark, OPEBenchmark
+from hrom.benchmarks.plots import plot_eao_curve
+from hrom.benchmarks.protocols import run_vot_baseline
+from hrom.benchmarks.results import VOTLayout
+from hrom.benchmarks.scoring import score_vot
+from hrom.benchmarks.sequence import Sequence, check_frames_exist, list_images, polygon_to_hull, rect_to_polygon
 from hrom.errors import HromError
 from hrom.paths import safe_name
 
@@ -31,8 +36,6 @@ def _polygons(values: np.ndarray) -> np.ndarray:
 
 
 class VOTReader(Reader):
-    protocol = "vot"
-
     def __init__(self, root: Path, version: str = "vot2018", partial: bool = False):
         super().__init__(root, partial)
         self.json_file = None
@@ -73,7 +76,7 @@ class VOTReader(Reader):
             return self._load_json(name)
         d = self.seq_root / name
         gt_file = d / "groundtruth.txt"
-        gt = read_matrix(gt_file, widths=(4, 8), what="x1,y1,...,x4,y4 or x,y,w,h")
+        gt = read_number_table(gt_file, widths=(4, 8), what="x1,y1,...,x4,y4 or x,y,w,h")
         meta = {}
         seq_file = d / "sequence"
         if seq_file.is_file():
@@ -120,3 +123,38 @@ class VOTReader(Reader):
         polys = _polygons(gt)
         return Sequence(name=name, frames=frames, boxes=polygon_to_hull(polys), polygons=polys, tags=tags,
                         meta={"init_rule": "vot", "vot_regions": gt})
+
+
+class VOTBaselineBenchmark(Benchmark):
+    """The VOT baseline (supervised) experiment: re-initialised five frames after each failure;
+    accuracy, robustness and EAO on the pixel-raster overlap chosen with ``--overlap`` (pysot's
+    ``AccuracyRobustnessBenchmark`` + ``EAOBenchmark``)."""
+
+    layout = VOTLayout()
+    scoring = "vot"
+    primary = "eao"
+    columns = ("eao", "accuracy", "robustness", "lost_number", "fps")
+    attribute_metric = "accuracy"
+    overlap_matters = True
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return VOTReader(root, partial=partial)
+
+    def run(self, tracker, seq, on_frame=None, overlap="vot2018"):
+        return run_vot_baseline(tracker, seq, on_frame, overlap=overlap)
+
+    def score(self, seqs, tracker_dir, overlap="vot2018"):
+        return score_vot(seqs, tracker_dir, overlap=overlap)
+
+    def plot_curves(self, report, out):
+        return plot_eao_curve(report, out, self.ranked(report))
+
+
+class VOTOnePassBenchmark(OPEBenchmark):
+    """A VOT workspace run once without re-initialisation, scored like OTB on the polygons'
+    axis-aligned hulls (success / precision next to OTB numbers)."""
+
+    rules = "otb"
+
+    def reader(self, root: Path, partial: bool) -> Reader:
+        return VOTReader(root, partial=partial)

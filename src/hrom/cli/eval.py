@@ -72,14 +72,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"results in {out}")
         return 0
 
-    from hrom.benchmarks.report import COLUMNS, evaluate, write_report
+    from hrom.benchmarks.registry import get_benchmark
+    from hrom.benchmarks.report import evaluate, write_report
     from hrom.io import check_writable_dir
 
     check_writable_dir(args.out, "--out")
     report = evaluate(args.benchmark, args.root, args.results, trackers=args.trackers,
                       sequences=_csv(args.sequences), partial=args.partial, overlap=args.overlap)
     files = write_report(report, args.out)
-    cols = COLUMNS[report["scoring"]]
+    cols = get_benchmark(report["benchmark"]).columns
     print(f"{'tracker':<24}" + "".join(f"{c:>20}" for c in cols))
     for name, s in report["trackers"].items():
         print(f"{name:<24}" + "".join(f"{s['overall'][c]:>20.4f}" for c in cols))

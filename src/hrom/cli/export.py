@@ -10,7 +10,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Write hrom_template.onnx, hrom_search.onnx and hrom_tracker.json into DIR. "
                                    "The deformable convolution is the native ONNX DeformConv op (opset >= 19); "
                                    "BatchNorm is folded into the convolutions.")
-    p.add_argument("model", metavar="CHECKPOINT_OR_PRESET", help="an hrom checkpoint file, 'hrom' (the bundled weights) or a preset name (random weights)")
+    p.add_argument("model", metavar="CHECKPOINT_OR_PRESET", help="an hrom checkpoint file, pretrained weights ('hrom-tiny.bundled', alias 'hrom') "
+                        "or a preset name (random weights)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
     p.add_argument("--opset", type=int, default=19, metavar="N", help="ONNX opset (>= 19, default 19)")
     p.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check after export")
@@ -29,14 +30,9 @@ def run(args: argparse.Namespace) -> int:
     check_writable_dir(args.out, "--out")  # before the export and its check, which take a while
     from hrom.export.onnx_export import write_export
     from hrom.export.verify import verify_export
-    from hrom.models.checkpoint import resolve_model
+    from hrom.models.factory import create_model
 
-    spec = args.model
-    if spec == "hrom":  # the bundled weights, as in `hrom track --model hrom`
-        from hrom.tracking.factory import bundled_model_path
-
-        spec = str(bundled_model_path())
-    model = resolve_model(spec, "cpu")
+    model = create_model(args.model, device="cpu")
     sidecar = write_export(model, args.out, args.opset, source=args.model)
     print(f"wrote {sidecar.parent}/{{hrom_template.onnx, hrom_search.onnx, hrom_tracker.json}} (opset {args.opset})")
     if not args.no_verify:

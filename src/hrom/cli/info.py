@@ -9,8 +9,10 @@ import json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="model summary: parameters per part, FLOPs, output shapes",
                        description="Summarise a model preset or checkpoint.")
-    p.add_argument("model", metavar="PRESET_OR_CHECKPOINT", nargs="?", help="a preset name (see --list), 'hrom' (the bundled weights) or an hrom checkpoint file")
-    p.add_argument("--list", action="store_true", help="list the model presets and exit")
+    p.add_argument("model", metavar="PRESET_OR_CHECKPOINT", nargs="?",
+                   help="a preset name (see --list), pretrained weights ('hrom-tiny.bundled', alias 'hrom') or an "
+                        "hrom checkpoint file")
+    p.add_argument("--list", action="store_true", help="list the model presets and pretrained weights, and exit")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--backbone-weights", metavar="PTH", help="also load HRNet ImageNet weights into the backbone by name and report how many tensors matched")
     p.set_defaults(func=run)
@@ -19,12 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def summarise(spec: str, backbone_weights: str | None = None) -> dict:
     import torch
 
-    from hrom.config import to_dict
-    from hrom.models.checkpoint import resolve_model
+    from hrom.models.config import model_config_to_dict
+    from hrom.models.factory import create_model
     from hrom.models.flops import count_flops, count_params
 
-    model = resolve_model(spec)
-    cfg = model.config
+    loaded = create_model(spec)
+    model, cfg = loaded.model, loaded.config
     report = None
     if backbone_weights:
         from hrom.models.checkpoint import load_backbone_weights
@@ -38,7 +40,6 @@ def summarise(spec: str, backbone_weights: str | None = None) -> dict:
         z = torch.zeros(1, 3, cfg.template_size, cfg.template_size)
         x = torch.zeros(1, 3, cfg.search_size, cfg.search_size)
         cls, loc = model(z, x)
-    meta = getattr(model, "checkpoint_meta", {})
     return {
         "model": spec,
         "name": cfg.name,
@@ -51,8 +52,8 @@ def summarise(spec: str, backbone_weights: str | None = None) -> dict:
         "flops_search": flops["search"],
         "cls_shape": list(cls.shape),
         "loc_shape": list(loc.shape),
-        "hrom_version": meta.get("hrom_version"),
-        "config": to_dict(cfg),
+        "hrom_version": loaded.hrom_version,
+        "config": model_config_to_dict(cfg),
         "backbone_weights": report,
     }
 
@@ -60,11 +61,15 @@ def summarise(spec: str, backbone_weights: str | None = None) -> dict:
 def run(args: argparse.Namespace) -> int:
     if args.list or args.model is None:
         from hrom.models.config import PRESET_NOTES, PRESETS
+        from hrom.models.pretrained import ALIASES, PRETRAINED
 
         for name, cfg in PRESETS.items():
             reps = "+".join(f"R{r}" for r in cfg.representations)
             parts = [t for t, on in (("CM", cfg.channel_mask), ("SM", cfg.spatial_mask), ("DeConv", cfg.deformable)) if on]
             print(f"{name:<16} w{cfg.width:<3} {reps:<12} {'+'.join(parts) or '-':<14} {PRESET_NOTES.get(name, '')}")
+        for tag, weights in PRETRAINED.items():
+            aliases = ", ".join(a for a, t in ALIASES.items() if t == tag)
+            print(f"{tag:<20} pretrained{f' (alias {aliases})' if aliases else ''}: {weights.note}")
         return 0
     info = summarise(args.model, args.backbone_weights)
     if args.json:

@@ -2,18 +2,20 @@
 
 Writes one ``x,y,w,h`` line per frame (the first is the given box; ``--scores`` adds the
 confidence as a 5th column) and optionally an annotated video.  Outputs are written to temporary
-files and renamed at the end, so an error or Ctrl-C never leaves a half-written result.
+files and renamed at the end (``hrom.io``), so an error or Ctrl-C never leaves a half-written
+result.  The tracking loop is ``hrom.tracking.track_stream``; this module checks the options and
+formats what it yields.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import sys
-import tempfile
 import time
+from contextlib import contextmanager
+from itertools import chain, islice
 from pathlib import Path
 
 from hrom.procs import DEFAULT_THREADS
@@ -30,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     box.add_argument("--box", metavar="X,Y,W,H", help="the target in the first tracked frame (0-based pixels)")
     box.add_argument("--box-file", metavar="FILE", help="read X,Y,W,H from the first line of FILE (e.g. groundtruth_rect.txt)")
     p.add_argument("--model", metavar="CHECKPOINT_OR_PRESET", default=None,
-                   help="hrom checkpoint, model preset (e.g. hrom-w18, untrained), or OpenCV tracker "
-                        "(kcf, csrt, mil, nano, vit); default: the bundled HROM weights")
+                   help="hrom checkpoint, model preset (e.g. hrom-w18, untrained), pretrained weights "
+                        "(hrom-tiny.bundled, alias hrom) or OpenCV tracker (kcf, csrt, mil, nano, vit); "
+                        "default: the bundled HROM weights")
     p.add_argument("--hp", metavar="NAME_OR_YAML", default=None,
                    help="tracker hyper-parameters: default, vot, otb, uav, lasot, got10k, or a YAML file "
                         "(default: the checkpoint's own, else 'default')")
@@ -78,17 +81,6 @@ def read_box_file(path: str) -> list[float]:
     return parse_box(lines[0], f"{p} line 1")
 
 
-def _temp_beside(path: Path) -> Path:
-    """A temp file in the destination folder with the same suffix (OpenCV picks the container by it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; outputs get the usual permissions
-    return Path(tmp)
-
-
 def _draw(frame, box, score, name: str) -> None:
     import cv2
 
@@ -98,18 +90,45 @@ def _draw(frame, box, score, name: str) -> None:
     cv2.putText(frame, label, (max(0, x), max(14, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 255, 0), 1, cv2.LINE_AA)
 
 
-def run(args: argparse.Namespace) -> int:
+@contextmanager
+def _video_writer(path: str | None, fps: float, size: tuple[int, int]):
+    """An mp4v writer into a temp file that becomes ``path`` when the block succeeds (None: no video)."""
+    if not path:
+        yield None
+        return
     import cv2
-    from tqdm import tqdm
 
     from hrom.errors import HromError
-    from hrom.io import check_writable_file
-    from hrom.procs import set_threads
-    from hrom.tracking.factory import bundled_model_path, create_tracker
-    from hrom.tracking.frames import check_box
-    from hrom.tracking.sources import open_source
+    from hrom.io import atomic_output
 
-    # -- everything checkable before work ------------------------------------------------------
+    with atomic_output(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), size)
+        try:
+            if not writer.isOpened():
+                raise HromError(f"{path}: cannot write a video here (use a .mp4 or .avi path)")
+            yield writer
+        finally:
+            writer.release()
+
+
+def _write_frame(writer, step, size: tuple[int, int], where: str, name: str) -> None:
+    """The frame with its box drawn, into the one video (frames must keep the first one's size)."""
+    from hrom.errors import HromError
+
+    if step.frame.shape[:2] != (size[1], size[0]):
+        raise HromError(f"{where}: frame size {step.frame.shape[1]}x{step.frame.shape[0]} differs from the first "
+                        f"frame's {size[0]}x{size[1]}; cannot write one video (drop --video)")
+    _draw(step.frame, step.box, step.score, name)
+    writer.write(step.frame)
+
+
+def _check_options(args: argparse.Namespace) -> list[float]:
+    """Everything checkable before any work: the box, numbers, output paths, bundled weights."""
+    from hrom.errors import HromError
+    from hrom.io import check_writable_file
+    from hrom.models.pretrained import PRETRAINED, canonical, pretrained_file
+    from hrom.tracking.frames import check_box
+
     box = parse_box(args.box, "--box") if args.box is not None else read_box_file(args.box_file)
     check_box(box, where="--box")
     if args.start_frame < 0:
@@ -121,92 +140,77 @@ def run(args: argparse.Namespace) -> int:
     for opt, value in (("--out", args.out), ("--video", args.video)):
         if value:
             check_writable_file(value, opt)
-    spec = args.model if args.model is not None else "hrom"
-    if spec == "hrom":
-        bundled_model_path()  # says clearly that no weights are bundled, before any work
-    set_threads(args.threads)
+    if canonical(_model(args)) in PRETRAINED:
+        pretrained_file(_model(args))  # says clearly that these weights are not shipped, before any work
+    return box
+
+
+def _model(args: argparse.Namespace) -> str:
+    return args.model if args.model is not None else "hrom"
+
+
+def _open_frames(args: argparse.Namespace, box: list[float]):
+    """(source, frame iterator from --start-frame, its first frame), the box checked against it."""
+    from hrom.errors import HromError
+    from hrom.tracking.frames import check_box
+    from hrom.tracking.sources import open_source
+
     source = open_source(args.source)
     if len(source) and args.start_frame >= len(source):
         raise HromError(f"--start-frame {args.start_frame}: {args.source} has only {len(source)} frames")
-
     frames = source.frames(args.start_frame)
     first = next(frames, None)
     if first is None:
         raise HromError(f"--start-frame {args.start_frame}: {args.source} ended before that frame")
     height, width = first.shape[:2]
     check_box(box, (width, height), where=f"--box (frame {args.start_frame}, {width}x{height})")
-    tracker = create_tracker(spec, device=args.device, hp=args.hp, backend=args.backend)
+    return source, frames, first
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from hrom.io import atomic_write_text
+    from hrom.procs import set_threads
+    from hrom.tracking import create_tracker, track_stream
+
+    box = _check_options(args)
+    set_threads(args.threads)
+    source, frames, first = _open_frames(args, box)
+    height, width = first.shape[:2]
+    tracker = create_tracker(_model(args), device=args.device, hp=args.hp, backend=args.backend)
 
     total = (len(source) - args.start_frame) if len(source) else None
     if args.max_frames is not None:
         total = min(total, args.max_frames) if total else args.max_frames
-
-    temps: list[Path] = []
-    writer = None
-    try:
-        if args.video:
-            vtmp = _temp_beside(Path(args.video))
-            temps.append(vtmp)
-            writer = cv2.VideoWriter(str(vtmp), cv2.VideoWriter_fourcc(*"mp4v"), float(source.fps), (width, height))
-            if not writer.isOpened():
-                raise HromError(f"{args.video}: cannot write a video here (use a .mp4 or .avi path)")
-
-        lines: list[str] = []
-        t_track = 0.0
-        t_start = time.perf_counter()
-        bar = tqdm(total=total, unit="frame", desc=f"{tracker.name}", disable=True if args.quiet else None,
-                   file=sys.stderr, leave=False)
-        index = args.start_frame
-        frame = first
-        n = 0
-        while frame is not None:
-            if frame.shape[:2] != (height, width) and writer is not None:
-                raise HromError(f"{source.frame_name(index)}: frame size {frame.shape[1]}x{frame.shape[0]} differs from "
-                                f"the first frame's {width}x{height}; cannot write one video (drop --video)")
-            t0 = time.perf_counter()
-            if n == 0:
-                tracker.init(frame, box)
-                out_box, score = list(box), 1.0
-            else:
-                out_box, score = list(tracker.update(frame)), float(tracker.score)
-            t_track += time.perf_counter() - t0
-            line = ",".join(f"{v:.3f}" for v in out_box)
-            lines.append(f"{line},{score:.4f}" if args.scores else line)
+    lines: list[str] = []
+    t_track, index = 0.0, args.start_frame
+    t_start = time.perf_counter()
+    with _video_writer(args.video, source.fps, (width, height)) as writer, \
+            tqdm(total=total, unit="frame", desc=tracker.name, disable=True if args.quiet else None,
+                 file=sys.stderr, leave=False) as bar:
+        for step in track_stream(tracker, islice(chain([first], frames), args.max_frames), box, args.start_frame):
+            line = ",".join(f"{v:.3f}" for v in step.box)
+            lines.append(f"{line},{step.score:.4f}" if args.scores else line)
             if writer is not None:
-                _draw(frame, out_box, score, tracker.name)
-                writer.write(frame)
-            n += 1
+                _write_frame(writer, step, (width, height), source.frame_name(step.index), tracker.name)
+            t_track += step.seconds
+            index = step.index + 1
             bar.update(1)
-            index += 1
-            if args.max_frames is not None and n >= args.max_frames:
-                break
-            frame = next(frames, None)
-        bar.close()
-        elapsed = time.perf_counter() - t_start
+    elapsed = time.perf_counter() - t_start
+    if args.out:
+        atomic_write_text(args.out, "\n".join(lines) + "\n")
+    _summary(args, source, tracker.name, len(lines), index, t_track, elapsed)
+    return 0
 
-        if writer is not None:
-            writer.release()
-            writer = None
-            os.replace(temps[0], args.video)
-        if args.out:
-            otmp = _temp_beside(Path(args.out))
-            temps.append(otmp)
-            otmp.write_text("\n".join(lines) + "\n")
-            os.replace(otmp, args.out)
-    finally:
-        if writer is not None:
-            writer.release()
-        for t in temps:
-            if t.exists():
-                t.unlink()
 
+def _summary(args: argparse.Namespace, source, name: str, n: int, index: int, t_track: float, elapsed: float) -> None:
     if len(source) and not args.max_frames and index < len(source):
         print(f"hrom track: warning: {args.source} ended at frame {index}, its header says {len(source)} frames",
               file=sys.stderr)
     fps_track = n / t_track if t_track > 0 else float("inf")
-    print(f"tracked {n} frames of {args.source} with {tracker.name} in {elapsed:.1f} s: "
+    print(f"tracked {n} frames of {args.source} with {name} in {elapsed:.1f} s: "
           f"{fps_track:.1f} fps tracker, {n / elapsed:.1f} fps overall (decode + tracking + writing)")
     print(f"boxes: {args.out}" if args.out else "boxes: not written (use --out FILE)")
     if args.video:
         print(f"annotated video: {args.video}")
-    return 0

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Train HROM with the paper's schedule (see configs/hrom_w18.yaml). "
                                    "Checkpoints go to RUN_DIR/checkpoints (latest.pt, epoch_XX.pt); "
                                    "the log to RUN_DIR/log.jsonl.")
-    p.add_argument("--config", metavar="FILE.yaml", help="training config (YAML); with --resume, defaults to RUN_DIR/config.yaml")
+    p.add_argument("--config", metavar="FILE.yaml", help="training config: a YAML file or a shipped config's name (hrom_w18, "
+                   "tiny_synthetic, bundled_tiny); with --resume, defaults to RUN_DIR/config.yaml")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set schedule.epochs=2 --set device=cpu (repeatable)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory (checkpoints, log, config)")
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from hrom.errors import HromError
     from hrom.io import check_writable_dir
     from hrom.procs import set_threads
-    from hrom.training.config import TrainConfig
+    from hrom.training.config import TrainConfig, resolve_config, shipped_configs
     from hrom.training.trainer import Trainer
 
     run_dir = Path(args.out)
@@ -48,14 +49,15 @@ def run(args: argparse.Namespace) -> int:
     config = args.config
     if config is None:
         if not args.resume:
-            raise HromError("--config FILE.yaml is required (e.g. configs/hrom_w18.yaml) unless --resume is given")
+            names = ", ".join(n.removesuffix(".yaml") for n in shipped_configs())
+            raise HromError(f"--config FILE.yaml (or a shipped config: {names}) is required unless --resume is given")
         config = run_dir / "config.yaml"
         if not config.is_file():
             raise HromError(f"{config}: no saved config to resume with (expected a run directory written by `hrom train`)")
     overrides = list(args.overrides)
     if args.device:
         overrides.append(f"device={args.device}")
-    cfg = load_config(TrainConfig, config, overrides)
+    cfg = load_config(TrainConfig, resolve_config(config), overrides)
     set_threads(args.threads)
     # the run directory is made by the trainer once set-up has succeeded: a failure leaves nothing
     summary = Trainer(cfg, run_dir, resume=args.resume).run()

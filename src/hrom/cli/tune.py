@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "AUC, AO or EAO), then write OUT/ranking.md, ranking.json and best_hp.yaml (use it with --hp). "
                     "Resumable: the same command again runs only the missing trials.")
     p.add_argument("--tracker", required=True, metavar="MODEL",
-                   help="hrom checkpoint (.pt) or hrom (the bundled weights)")
-    p.add_argument("--benchmark", required=True, help=", ".join(n for n in BENCHMARKS if n != "got10k_test")
+                   help="hrom checkpoint (.pt), hrom (the bundled weights) or another pretrained tag")
+    p.add_argument("--benchmark", required=True, help=", ".join(n for n, b in BENCHMARKS.items() if b.scorable)
                    + ", pysot:FILE.json")
     p.add_argument("--root", required=True, help="dataset root folder in the benchmark's own layout")
     p.add_argument("--out", required=True, metavar="DIR", help="tune folder (trials, journal, ranking, best_hp.yaml)")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hrom.models.anchors import AnchorConfig, anchor_grid
+from hrom.models.config import ModelConfig
+from hrom.models.head_geometry import HeadGeometry
 
 
 def iou_one_to_many(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -38,26 +39,26 @@ class AnchorTargets:
 
 
 class AnchorTargetBuilder:
-    """Targets on the ``score_size`` grid of a ``search_size`` crop, anchors from ``anchor_grid``."""
+    """Targets on the response map of a network's ``geometry`` (default: the paper's 25x25 grid of
+    five anchors over a 255 crop), anchors from ``HeadGeometry.anchor_grid``."""
 
     def __init__(
         self,
-        anchor_cfg: AnchorConfig = AnchorConfig(),
-        search_size: int = 255,
-        score_size: int = 25,
+        geometry: HeadGeometry | None = None,
         pos_iou: float = 0.6,
         neg_iou: float = 0.3,
         pos_num: int = 16,
         total_num: int = 64,
         neg_pair_num: int = 16,
     ):
-        self.a = anchor_cfg.num
-        self.size = score_size
-        self.search_size = search_size
-        self.stride = anchor_cfg.stride
+        geometry = geometry or ModelConfig().geometry
+        self.a = geometry.anchor_num
+        self.size = geometry.score_size
+        self.search_size = geometry.search_size
+        self.stride = geometry.stride
         self.pos_iou, self.neg_iou = pos_iou, neg_iou
         self.pos_num, self.total_num, self.neg_pair_num = pos_num, total_num, neg_pair_num
-        grid = anchor_grid(anchor_cfg, score_size, center=search_size // 2).astype(np.float64)
+        grid = geometry.anchor_grid(center=geometry.search_size // 2).astype(np.float64)
         self.centers = grid  # (A*S*S, 4) cx, cy, w, h (anchor-major)
         self.corners = np.stack(
             [grid[:, 0] - grid[:, 2] / 2, grid[:, 1] - grid[:, 3] / 2, grid[:, 0] + grid[:, 2] / 2, grid[:, 1] + grid[:, 3] / 2],

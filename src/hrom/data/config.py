@@ -65,13 +65,14 @@ def _search_aug() -> AugmentConfig:
 
 @dataclass
 class DataConfig:
-    """Sources, crop geometry, augmentations and anchor-target sampling for training pairs."""
+    """Sources, augmentations and anchor-target sampling for training pairs (crop sizes and anchors
+    are the model's: ``TrackingPairDataset(..., geometry=model_config.geometry)``)."""
 
     sources: list[SourceConfig] = field(default_factory=list)
     samples_per_epoch: int = 600000  # pairs per epoch over all ranks (pysot VIDEOS_PER_EPOCH)
     seed: int = 0  # pairs are a pure function of (seed, rank, epoch, index)
-    template_size: int = 127
-    search_size: int = 255
+    template_size: int | None = None  # hrom 0.1 key: crop sizes are the model's (ModelConfig); if set, must agree
+    search_size: int | None = None  # hrom 0.1 key, likewise
     context_amount: float = 0.5  # context square side: sqrt((w + c(w+h)) (h + c(w+h)))
     template: AugmentConfig = field(default_factory=_template_aug)
     search: AugmentConfig = field(default_factory=_search_aug)
@@ -113,3 +114,11 @@ class DataConfig:
         if self.crop_cache and not self.cache_dir:
             raise HromError("data.crop_cache: needs data.cache_dir (where to keep the crops)")
         return self
+
+    def check_geometry(self, template_size: int, search_size: int) -> None:
+        """Refuse (one line) hrom 0.1 crop sizes that disagree with the model being trained."""
+        for key, value in (("template_size", template_size), ("search_size", search_size)):
+            given = getattr(self, key)
+            if given is not None and given != value:
+                raise HromError(f"data.{key}: {given} conflicts with the model's {key} {value}; crop sizes come from "
+                                "the model (ModelConfig), remove the key")

@@ -1,10 +1,10 @@
 """Training pairs drawn on the fly from raw frames of a weighted mix of sources.
 
-Every pair is a pure function of ``(seed, rank, epoch, index)``: the random generator of
-item ``index`` is seeded with those four numbers, so results are reproducible, DataLoader
-workers need no shared state, and each DDP rank (seeded with its rank) draws different
-pairs.  An epoch has ``samples_per_epoch / world_size`` items per rank; do not wrap the
-dataset in a DistributedSampler (use :func:`hrom.data.loader.build_dataloader`).
+Every pair is a pure function of ``(seed, epoch, index)``: the random generator of item
+``index`` is seeded with those three numbers, so results are reproducible and DataLoader
+workers need no shared state. The dataset is the same on every DDP process (an epoch has
+``samples_per_epoch`` items); the sampler of :func:`hrom.data.loader.build_dataloader` gives
+each rank its own indices.
 
 Sampling follows SiamRPN++: pick a source by weight, a video uniformly, one of its tracks
 uniformly, a template frame uniformly, and a search frame within ``frame_range`` frame
@@ -27,11 +27,12 @@ from torch.utils.data import Dataset
 from hrom.data.anchor_target import AnchorTargetBuilder
 from hrom.data.augment import motion_blur, pca_lighting, to_gray
 from hrom.data.config import AugmentConfig, DataConfig, SourceConfig
-from hrom.data.crop import crop_transform, mean_color, warp_crop
 from hrom.data.sources import box_in_crop, load_source
 from hrom.data.tracks import TrackSet
 from hrom.errors import HromError
-from hrom.models.anchors import AnchorConfig, score_size
+from hrom.geometry import crop_transform, mean_color, warp_crop
+from hrom.models.config import ModelConfig
+from hrom.models.head_geometry import HeadGeometry
 
 
 class TrackingPairDataset(Dataset):
@@ -39,6 +40,7 @@ class TrackingPairDataset(Dataset):
 
     ``sources`` may be given directly (TrackSets, e.g. a synthetic one); ``cfg.sources`` then
     supplies their weights / frame ranges in the same order, or defaults when it is empty.
+    ``geometry`` is the trained model's (``ModelConfig.geometry``; default: the paper's).
     Items are dicts of tensors: template (3,127,127) and search (3,255,255) float32 RGB
     0..255, label_cls (A,25,25) int64, label_loc (4,A,25,25), label_loc_weight (A,25,25),
     bbox (4,) x1,y1,x2,y2 of the search crop's object, neg (scalar, 1.0 for negative pairs).
@@ -47,11 +49,9 @@ class TrackingPairDataset(Dataset):
     def __init__(
         self,
         cfg: DataConfig,
-        rank: int = 0,
-        world_size: int = 1,
         epoch: int = 0,
         sources: list[TrackSet] | None = None,
-        anchor_cfg: AnchorConfig = AnchorConfig(),
+        geometry: HeadGeometry | None = None,
     ):
         if sources is None:
             cfg.validate()
@@ -63,8 +63,6 @@ class TrackingPairDataset(Dataset):
             src_cfgs = list(cfg.sources) if cfg.sources else [SourceConfig(name=s.name) for s in sources]
             if len(src_cfgs) != len(sources):
                 raise HromError(f"{len(sources)} sources given but data.sources configures {len(src_cfgs)}")
-        if not 0 <= rank < world_size:
-            raise HromError(f"rank {rank} is outside world size {world_size}")
         if cfg.neg > 0 and sum(len(s) for s in sources) < 2:
             raise HromError("data.neg > 0 needs at least two tracks in total to make negative pairs")
         self.cfg = cfg
@@ -72,13 +70,13 @@ class TrackingPairDataset(Dataset):
         self.frame_ranges = [s.frame_range for s in src_cfgs]
         w = np.asarray([s.weight for s in src_cfgs], dtype=np.float64)
         self.weights = w / w.sum()
-        self.rank, self.world_size, self.epoch = rank, world_size, epoch
-        self.length = math.ceil(cfg.samples_per_epoch / world_size)
-        self.score_size = score_size(cfg.search_size, cfg.template_size, anchor_cfg.stride)
+        self.epoch = epoch
+        self.length = cfg.samples_per_epoch
+        self.geometry = geometry = geometry or ModelConfig().geometry
+        cfg.check_geometry(geometry.template_size, geometry.search_size)
+        self.score_size = geometry.score_size
         self.targets = AnchorTargetBuilder(
-            anchor_cfg,
-            cfg.search_size,
-            self.score_size,
+            geometry,
             cfg.pos_iou,
             cfg.neg_iou,
             cfg.pos_num,
@@ -89,7 +87,7 @@ class TrackingPairDataset(Dataset):
 
     # -- epochs / indexing ---------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
-        """Draw a fresh set of pairs (the sampler of build_dataloader reads this in the main process)."""
+        """The epoch of plain integer keys (``ds[i]``); the loader's sampler passes ``(epoch, i)``."""
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
@@ -109,7 +107,7 @@ class TrackingPairDataset(Dataset):
         }
 
     def rng(self, epoch: int, index: int) -> np.random.Generator:
-        return np.random.default_rng([self.cfg.seed, self.rank, epoch, index])
+        return np.random.default_rng([self.cfg.seed, epoch, index])
 
     # -- sampling ------------------------------------------------------------------------
     def _pick_track(self, rng: np.random.Generator) -> tuple[int, int]:
@@ -144,8 +142,8 @@ class TrackingPairDataset(Dataset):
         (si, t, tj), (sk, u, sj) = self.pick_frames(rng, neg)
         z_img, z_box = self._frame(si, t, tj)
         x_img, x_box = self._frame(sk, u, sj)
-        template, _ = self._crop(z_img, z_box, cfg.template_size, cfg.template, gray, rng)
-        search, bbox = self._crop(x_img, x_box, cfg.search_size, cfg.search, gray, rng)
+        template, _ = self._crop(z_img, z_box, self.geometry.template_size, cfg.template, gray, rng)
+        search, bbox = self._crop(x_img, x_box, self.geometry.search_size, cfg.search, gray, rng)
         tg = self.targets(bbox, neg, rng)
         return {
             "template": template,
@@ -166,7 +164,7 @@ class TrackingPairDataset(Dataset):
         scale = (1.0 + rng.uniform(-1, 1) * aug.scale, 1.0 + rng.uniform(-1, 1) * aug.scale)
         shift = (rng.uniform(-1, 1) * aug.shift, rng.uniform(-1, 1) * aug.shift)
         flip = bool(rng.random() < aug.flip)
-        m, bbox = crop_transform(box, size, self.cfg.template_size, self.cfg.context_amount, scale, shift, flip)
+        m, bbox = crop_transform(box, size, self.geometry.template_size, self.cfg.context_amount, scale, shift, flip)
         crop = warp_crop(image, m, size, mean_color(image))
         if rng.random() < aug.color:
             crop = pca_lighting(crop, rng, self.cfg.color_strength)
@@ -183,14 +181,14 @@ class TrackingPairDataset(Dataset):
         path, box = src.frame_path(t, j), src.frame_box(t, j)
         if not self.cfg.crop_cache or src.square_size:
             return src.read_image(path), box
-        cfg, c = self.cfg, self.cache_size
-        key = hashlib.sha1(f"{path}|{box.tolist()}|{c}|{cfg.template_size}|{cfg.context_amount}".encode()).hexdigest()
+        cfg, c, z_size = self.cfg, self.cache_size, self.geometry.template_size
+        key = hashlib.sha1(f"{path}|{box.tolist()}|{c}|{z_size}|{cfg.context_amount}".encode()).hexdigest()
         cached = Path(cfg.cache_dir) / "crops" / src.name / key[:2] / f"{key}.jpg"
-        cbox = np.asarray(box_in_crop(box[2], box[3], c, cfg.template_size, cfg.context_amount), np.float32)
+        cbox = np.asarray(box_in_crop(box[2], box[3], c, z_size, cfg.context_amount), np.float32)
         img = cv2.imread(str(cached), cv2.IMREAD_COLOR) if cached.is_file() else None
         if img is None:
             raw = src.read_image(path)
-            m, _ = crop_transform(box, c, cfg.template_size, cfg.context_amount)
+            m, _ = crop_transform(box, c, z_size, cfg.context_amount)
             img = warp_crop(raw, m, c, mean_color(raw))
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_name(f".{key}.{os.getpid()}.tmp.jpg")
@@ -200,9 +198,9 @@ class TrackingPairDataset(Dataset):
 
     def _cache_crop_size(self) -> int:
         """Side of cached context crops: 511 (pysot) or more if the augmentation reaches further."""
-        cfg = self.cfg
+        cfg, g = self.cfg, self.geometry
         reach = max(
-            (cfg.search_size - 1) / 2 * (1 + cfg.search.scale) + cfg.search.shift,
-            (cfg.template_size - 1) / 2 * (1 + cfg.template.scale) + cfg.template.shift,
+            (g.search_size - 1) / 2 * (1 + cfg.search.scale) + cfg.search.shift,
+            (g.template_size - 1) / 2 * (1 + cfg.template.scale) + cfg.template.shift,
         )
         return max(511, 2 * math.ceil(reach + 2) + 1)

@@ -1,8 +1,12 @@
-"""DataLoader for :class:`TrackingPairDataset`: several seeded workers, epoch-aware sampler.
+"""The DataLoader of training: one sampler that shards, orders and resumes.
 
-The sampler runs in the main process and yields ``(epoch, index)`` keys read from the
-dataset's ``epoch`` at the start of each pass, so ``dataset.set_epoch(e)`` takes effect even
-with persistent workers (whose dataset copies never see the main process's attribute).
+Sharding happens here and only here: the dataset is the same on every process (item
+``(epoch, index)`` is a pure function of its seed, ``epoch`` and ``index``), and
+:class:`ResumableDistributedSampler` gives each rank its own blocks of indices. Which items a
+process reads at an iteration is a pure function of (seed, epoch, iteration, rank), so
+processes see disjoint pairs and a resumed run reads exactly the batches the uninterrupted run
+would have read, starting mid-epoch without loading the skipped batches. The sampler yields
+``(epoch, index)`` keys, so loader workers, even persistent ones, need no epoch state.
 """
 
 from __future__ import annotations
@@ -19,21 +23,63 @@ from hrom.errors import HromError
 from hrom.procs import forkserver_context
 
 
-class EpochPairSampler(Sampler):
-    """Yields ``(dataset.epoch, i)`` for ``i`` in ``range(len(dataset))``, in order.
+class ResumableDistributedSampler(Sampler[tuple[int, int]]):
+    """``(epoch, index)`` keys of one rank for one epoch, from ``start_iter`` on; move it with
+    :meth:`set_epoch` (PyTorch's DistributedSampler convention) or :meth:`set_position`.
 
-    Order does not matter for randomness: each item is already a random pair.
+    A seeded permutation of ``range(dataset_len)`` (repeated when the epoch needs more items than
+    the dataset holds) is cut into consecutive blocks of ``batch_size``; iteration ``i`` of rank
+    ``r`` takes block ``i * world_size + r``.
     """
 
-    def __init__(self, dataset):
-        self.dataset = dataset
+    def __init__(self, dataset_len: int, batch_size: int, iters_per_epoch: int, rank: int = 0,
+                 world_size: int = 1, seed: int = 0, epoch: int = 0, start_iter: int = 0):
+        if dataset_len < 1:
+            raise HromError("the training dataset is empty")
+        if not 0 <= rank < world_size:
+            raise HromError(f"rank {rank} is outside world size {world_size}")
+        self.dataset_len = dataset_len
+        self.batch_size = batch_size
+        self.iters_per_epoch = iters_per_epoch
+        self.rank = rank
+        self.world_size = world_size
+        self.seed = seed
+        self.epoch = epoch
+        self.start_iter = start_iter
+        self._order: torch.Tensor | None = None
+
+    def set_position(self, epoch: int, start_iter: int = 0) -> None:
+        if epoch != self.epoch:
+            self._order = None
+        self.epoch, self.start_iter = epoch, start_iter
+
+    def set_epoch(self, epoch: int) -> None:
+        self.set_position(epoch, 0)
+
+    def _epoch_order(self) -> torch.Tensor:
+        if self._order is None:
+            need = self.iters_per_epoch * self.batch_size * self.world_size
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+            parts, have = [], 0
+            while have < need:
+                parts.append(torch.randperm(self.dataset_len, generator=g))
+                have += self.dataset_len
+            self._order = torch.cat(parts)[:need]
+        return self._order
+
+    def batch_indices(self, iteration: int) -> list[int]:
+        """The dataset indices this rank reads at ``iteration`` of the epoch."""
+        start = (iteration * self.world_size + self.rank) * self.batch_size
+        return self._epoch_order()[start:start + self.batch_size].tolist()
 
     def __iter__(self):
-        epoch = int(self.dataset.epoch)
-        return iter([(epoch, i) for i in range(len(self.dataset))])
+        epoch = self.epoch
+        for it in range(self.start_iter, self.iters_per_epoch):
+            for i in self.batch_indices(it):
+                yield epoch, i
 
     def __len__(self) -> int:
-        return len(self.dataset)
+        return max(self.iters_per_epoch - self.start_iter, 0) * self.batch_size
 
 
 def seed_worker(worker_id: int, seed: int = 0, rank: int = 0) -> None:
@@ -65,21 +111,26 @@ def build_dataloader(
     rank: int = 0,
     world_size: int = 1,
     seed: int = 0,
-    drop_last: bool = True,
+    iters_per_epoch: int | None = None,
     pin_memory: bool | None = None,
     start_method: str = "forkserver",
 ) -> DataLoader:
-    """Batches of pairs for one rank; call ``dataset.set_epoch(e)`` before each epoch.
+    """Batches of this rank's pairs; ``loader.sampler.set_epoch(e)`` before each epoch (or
+    ``set_position(e, iteration)`` to resume mid-epoch). ``hrom train`` uses exactly this.
 
-    Workers start with ``forkserver`` by default: forking a process whose OpenCV thread pool
-    has been used (any crop in the main process) can deadlock OpenCV in the child.
+    ``iters_per_epoch``: batches per rank per epoch (default: the dataset split evenly over the
+    ranks, last partial batch dropped). Workers start with ``forkserver`` by default: forking a
+    process whose OpenCV thread pool has been used (any crop in the main process) can deadlock
+    OpenCV in the child.
     """
-    if getattr(dataset, "rank", rank) != rank or getattr(dataset, "world_size", world_size) != world_size:
-        raise HromError(
-            f"dataset was built for rank {dataset.rank}/{dataset.world_size} but the loader for {rank}/{world_size}"
-        )
     if batch_size < 1 or workers < 0:
         raise HromError(f"batch_size must be >= 1 and workers >= 0 (got {batch_size}, {workers})")
+    if iters_per_epoch is None:
+        iters_per_epoch = len(dataset) // (batch_size * world_size)
+    if iters_per_epoch < 1:
+        raise HromError(f"{len(dataset)} samples per epoch make no batch of {batch_size} on each of {world_size} "
+                        f"process(es); raise samples_per_epoch or lower batch_size")
+    sampler = ResumableDistributedSampler(len(dataset), batch_size, iters_per_epoch, rank, world_size, seed)
     if pin_memory is None:
         pin_memory = torch.cuda.is_available()
     extra = {}
@@ -89,14 +140,7 @@ def build_dataloader(
             prefetch_factor=4,
             multiprocessing_context=forkserver_context() if start_method == "forkserver"
             else multiprocessing.get_context(start_method),
+            worker_init_fn=partial(seed_worker, seed=seed, rank=rank),
         )
-    return DataLoader(
-        dataset,
-        batch_size=batch_size,
-        sampler=EpochPairSampler(dataset),
-        num_workers=workers,
-        pin_memory=pin_memory,
-        drop_last=drop_last,
-        worker_init_fn=partial(seed_worker, seed=seed, rank=rank),
-        **extra,
-    )
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=workers, pin_memory=pin_memory,
+                      drop_last=True, **extra)

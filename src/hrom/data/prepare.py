@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from hrom.config import to_dict
 from hrom.data.config import SourceConfig
-from hrom.data.crop import crop_transform, mean_color, warp_crop
+from hrom.geometry import crop_transform, mean_color, warp_crop
 from hrom.data.sources import load_source
 from hrom.data.tracks import TrackSet
 from hrom.errors import HromError

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from hrom.errors import HromError
+from hrom.io import atomic_write
 
 INDEX_VERSION = 1
 VIDEO_FRAME_SEP = "::"  # a frame of a video file: "<video path>::<frame index>"
@@ -177,10 +178,7 @@ class TrackSet:
 
     # -- index cache ---------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write the index as .npz atomically (temp file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        """Write the index as .npz atomically (hrom.io)."""
         arrays = dict(
             version=np.int64(INDEX_VERSION),
             name=np.array(self.name),
@@ -195,9 +193,12 @@ class TrackSet:
         )
         if self.track_labels is not None:
             arrays["track_labels"] = np.array(self.track_labels, dtype=str)
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
+
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a name
+                np.savez(f, **arrays)
+
+        atomic_write(path, write)
 
     @classmethod
     def load(cls, path: str | Path) -> TrackSet:

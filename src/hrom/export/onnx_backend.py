@@ -1,9 +1,11 @@
 """ONNX Runtime backend for the tracker: same interface as ``TorchBackend``.
 
-``OnnxBackend(source)`` takes an export directory (written by ``hrom export``), an HROM model,
-a preset name or a checkpoint path.  Models are exported on the fly into a cache directory
-keyed by a hash of config + weights + versions (``~/.cache/hrom/onnx/<hash>/``, or
-``$XDG_CACHE_HOME/hrom/onnx``), written atomically (temp dir, then rename), and reused.
+``OnnxBackend(source)`` takes an export directory (written by ``hrom export``), a LoadedModel
+or HROM model, or any name ``hrom.models.create_model`` resolves.  Models are exported on the fly
+into a cache directory keyed by a hash of config + weights + versions
+(``~/.cache/hrom/onnx/<hash>/``, or ``$XDG_CACHE_HOME/hrom/onnx``), written atomically (temp
+dir, then rename), and reused.  Importing this module registers the ``onnx`` tracker backend
+(``hrom.tracking.backends`` imports it on the first ``make_backend("onnx", ...)``).
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from hrom.errors import HromError
-from hrom.export.onnx_export import DEFAULT_OPSET, SIDECAR_FILE, require_onnx
-from hrom.export.sidecar import SIDECAR_FORMAT
+from hrom.export.layout import SIDECAR_FILE
+from hrom.export.onnx_export import DEFAULT_OPSET, require_onnx
+from hrom.export.sidecar import read_sidecar
+from hrom.io import atomic_dir
+from hrom.models.config import model_config_from_dict
+from hrom.models.loaded import LoadedModel, as_loaded
+from hrom.tracking.backends import register_backend
+
+__all__ = ["OnnxBackend", "cached_export", "default_cache_dir", "make_onnx_backend", "model_hash", "read_sidecar"]
 
 
 def default_cache_dir() -> Path:
@@ -36,6 +44,7 @@ def available_cores() -> int:
 
 def model_hash(model, opset: int) -> str:
     """Hash of everything that determines the exported graphs."""
+    model = as_loaded(model).model
     import onnx
     import onnxruntime
     import torch
@@ -53,30 +62,8 @@ def model_hash(model, opset: int) -> str:
     return h.hexdigest()[:24]
 
 
-def read_sidecar(export_dir: str | Path, check_hashes: bool = True) -> dict:
-    """The sidecar of an export directory, after checking that the graphs are there and complete."""
-    d = Path(export_dir)
-    p = d / SIDECAR_FILE
-    if not p.is_file():
-        raise HromError(f"{d}: not an hrom ONNX export (no {SIDECAR_FILE}); expected a directory written by `hrom export`")
-    try:
-        meta = json.loads(p.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise HromError(f"{p}: unreadable sidecar ({exc}); expected the JSON written by `hrom export`") from None
-    if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
-        raise HromError(f"{p}: not an hrom tracker sidecar; expected format={SIDECAR_FORMAT!r}")
-    for key in ("template", "search"):
-        g = meta["graphs"][key]
-        f = d / g["file"]
-        if not f.is_file():
-            raise HromError(f"{f}: missing {key} graph listed in {SIDECAR_FILE}")
-        if check_hashes and g.get("sha256") and hashlib.sha256(f.read_bytes()).hexdigest() != g["sha256"]:
-            raise HromError(f"{f}: content does not match the SHA-256 in {SIDECAR_FILE} (partial or modified file); re-run `hrom export`")
-    return meta
-
-
 def cached_export(model, opset: int = DEFAULT_OPSET, cache_dir: str | Path | None = None) -> Path:
-    """Export ``model`` into the cache (once) and return the export directory."""
+    """Export ``model`` (a LoadedModel or HROM) into the cache (once) and return the export directory."""
     from hrom.export.onnx_export import write_export
 
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -87,21 +74,12 @@ def cached_export(model, opset: int = DEFAULT_OPSET, cache_dir: str | Path | Non
             return final
         except HromError:
             shutil.rmtree(final, ignore_errors=True)  # damaged cache entry: rebuild it
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
-        write_export(model, tmp, opset)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 directories
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            if not (final / SIDECAR_FILE).is_file():  # not a concurrent writer that won the race
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_dir(final) as tmp:
+            write_export(model, tmp, opset)
+    except OSError:
+        if not (final / SIDECAR_FILE).is_file():  # not a concurrent writer that won the race
+            raise
     return final
 
 
@@ -120,17 +98,16 @@ def session_options(threads: int | None = None):
 
 
 def _resolve_source(source, opset: int, cache_dir) -> Path:
-    """Export directory for an export dir / HROM / preset / checkpoint path."""
-    from hrom.models.hrom import HROM
+    """Export directory for an export dir / LoadedModel / HROM / name for ``create_model``."""
+    from torch import nn
 
-    if isinstance(source, HROM):
+    if isinstance(source, (LoadedModel, nn.Module)):
         return cached_export(source, opset, cache_dir)
-    s = Path(str(source))
-    if s.is_dir():
-        return s
-    from hrom.models.checkpoint import resolve_model
+    if Path(str(source)).is_dir():
+        return Path(str(source))
+    from hrom.models.factory import create_model
 
-    return cached_export(resolve_model(str(source), "cpu"), opset, cache_dir)
+    return cached_export(create_model(str(source), device="cpu"), opset, cache_dir)
 
 
 class OnnxBackend:
@@ -162,6 +139,7 @@ class OnnxBackend:
         self._out_names = [o["name"] for o in graphs["search"]["outputs"]]
         self._state: dict[str, np.ndarray] | None = None
         self.config = self.sidecar["model_config"]
+        self.geometry = model_config_from_dict(self.config, f"{self.export_dir / SIDECAR_FILE}: model_config").geometry
         # like TorchBackend.meta: "tracker_hp" only when the model carries its own hyper-parameters
         # (the sidecar always lists the full set, defaults included, for other runtimes)
         self.meta = {"export_dir": str(self.export_dir), "source": self.sidecar.get("source")}
@@ -197,3 +175,6 @@ def make_onnx_backend(model_spec, device="cpu") -> OnnxBackend:
     if dev != "cpu":
         raise HromError(f"device {dev!r}: the onnx backend runs on the CPU (onnxruntime CPUExecutionProvider); use --device cpu")
     return OnnxBackend(model_spec)
+
+
+register_backend("onnx", make_onnx_backend)

@@ -21,22 +21,20 @@ import torch
 from torch import nn
 
 from hrom.errors import HromError
-from hrom.io import atomic_write_bytes
 from hrom.export.fuse import fold_batchnorm
+from hrom.export.layout import (SEARCH_FILE, SEARCH_INPUTS, SEARCH_OUTPUTS, SIDECAR_FILE, TEMPLATE_FILE,
+                                TEMPLATE_INPUTS, TEMPLATE_OUTPUTS)
+from hrom.export.sidecar import build_sidecar, dumps_compact
+from hrom.io import atomic_write_bytes
 from hrom.models.hrom import HROM
+from hrom.models.loaded import LoadedModel, as_loaded
+
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "SEARCH_FILE", "SEARCH_INPUTS", "SEARCH_OUTPUTS", "SIDECAR_FILE",
+           "TEMPLATE_FILE", "TEMPLATE_INPUTS", "TEMPLATE_OUTPUTS", "export_graphs", "require_onnx", "write_export"]
 
 MIN_OPSET = 19  # first opset with DeformConv
 DEFAULT_OPSET = 19
 MAX_IR_VERSION = 10  # what onnxruntime >= 1.20 reads; torch may write newer IR versions
-
-TEMPLATE_FILE = "hrom_template.onnx"
-SEARCH_FILE = "hrom_search.onnx"
-SIDECAR_FILE = "hrom_tracker.json"
-
-TEMPLATE_INPUTS = ("template",)
-TEMPLATE_OUTPUTS = ("mask", "k_cls", "k_loc")
-SEARCH_INPUTS = ("search", "mask", "k_cls", "k_loc")
-SEARCH_OUTPUTS = ("cls", "loc")
 
 
 def require_onnx():
@@ -191,8 +189,9 @@ def simplify(proto):
 
 
 @torch.no_grad()
-def export_graphs(model: HROM, opset: int = DEFAULT_OPSET) -> ExportedGraphs:
+def export_graphs(model: HROM | LoadedModel, opset: int = DEFAULT_OPSET) -> ExportedGraphs:
     """Both graphs as serialised ONNX models (BN folded, checked with onnx.checker)."""
+    model = as_loaded(model).model
     if opset < MIN_OPSET:
         raise HromError(f"--opset {opset}: DeformConv needs ONNX opset {MIN_OPSET} or later")
     require_onnx()
@@ -209,30 +208,21 @@ def export_graphs(model: HROM, opset: int = DEFAULT_OPSET) -> ExportedGraphs:
     return ExportedGraphs(template, search, shapes)
 
 
-def dumps_compact(obj) -> str:
-    """Indented JSON with lists of plain values (shapes, anchor rows) kept on one line."""
-    import json
-    import re
-
-    text = json.dumps(obj, indent=1)
-    return re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
-
-
 def _sha256(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
 
 
-def write_export(model: HROM, out_dir: str | Path, opset: int = DEFAULT_OPSET, source: str | None = None,
+def write_export(model: HROM | LoadedModel, out_dir: str | Path, opset: int = DEFAULT_OPSET, source: str | None = None,
                  tracker_hp: dict | None = None) -> Path:
     """Write the two graphs and the sidecar into ``out_dir``; returns the sidecar path.
 
-    Each file is written atomically and the sidecar last (it holds the graphs' SHA-256), so a
-    directory with a sidecar whose hashes match is a complete export.
+    ``tracker_hp`` (default: a LoadedModel's own, else the ``default`` preset) goes into the
+    sidecar.  Each file is written atomically and the sidecar last (it holds the graphs' SHA-256),
+    so a directory with a sidecar whose hashes match is a complete export.
     """
-    from hrom.export.sidecar import build_sidecar
-
+    model = as_loaded(model)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise HromError(f"{out}: exists and is not a directory; expected an output directory for the ONNX export")

@@ -8,12 +8,13 @@ import numpy as np
 import torch
 
 from hrom.models.hrom import HROM
+from hrom.models.loaded import LoadedModel, as_loaded
 
 
 @torch.no_grad()
-def max_abs_difference(model: HROM, backend, z: np.ndarray, x: np.ndarray) -> float:
+def max_abs_difference(model: HROM | LoadedModel, backend, z: np.ndarray, x: np.ndarray) -> float:
     """Largest |onnx - torch| over the template state and the (cls, loc) outputs."""
-    model = model.eval()
+    model = as_loaded(model).model.eval()
     state = model.template_state(torch.from_numpy(z).to(model.device))
     cls, loc = model.search(torch.from_numpy(x).to(model.device), *state)
     backend.set_template(z)
@@ -24,10 +25,11 @@ def max_abs_difference(model: HROM, backend, z: np.ndarray, x: np.ndarray) -> fl
     return max(diffs)
 
 
-def verify_export(model: HROM, export_dir: str | Path, seed: int = 0) -> float:
+def verify_export(model: HROM | LoadedModel, export_dir: str | Path, seed: int = 0) -> float:
     """Run both graphs and the model on random 0..255 inputs; return the max abs difference."""
     from hrom.export.onnx_backend import OnnxBackend
 
+    model = as_loaded(model).model
     cfg = model.config
     rng = np.random.default_rng(seed)
     z = rng.uniform(0, 255, (1, 3, cfg.template_size, cfg.template_size)).astype(np.float32)

@@ -2,7 +2,9 @@
 
 Shared by the tracker (decoding ``loc`` maps) and by training (anchor targets), so both agree
 on the anchor order: anchor-major, i.e. index = a * (h * w) + y * w + x, matching the pysot
-layout ``cls.view(b, 2, A, h, w)`` / ``loc.view(b, 4, A, h, w)``.
+layout ``cls.view(b, 2, A, h, w)`` / ``loc.view(b, 4, A, h, w)``.  Which anchors a network
+has is part of its ``ModelConfig`` (``ModelConfig.geometry.anchors``); the defaults here are the
+paper's and exist for hand-made grids in tests.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 
+DEFAULT_RATIOS: tuple[float, ...] = (0.33, 0.5, 1.0, 2.0, 3.0)  # paper section 4.1, after SiamRPN
+DEFAULT_SCALES: tuple[float, ...] = (8.0,)
+
+
 @dataclass(frozen=True)
 class AnchorConfig:
     stride: int = 8
-    ratios: tuple[float, ...] = (0.33, 0.5, 1.0, 2.0, 3.0)
-    scales: tuple[float, ...] = (8.0,)
+    ratios: tuple[float, ...] = DEFAULT_RATIOS
+    scales: tuple[float, ...] = DEFAULT_SCALES
 
     @property
     def num(self) -> int:
@@ -55,7 +61,3 @@ def anchor_grid(cfg: AnchorConfig, score_size: int, center: float = 0.0) -> np.n
     hh = np.broadcast_to(h[:, None, None], (a, score_size, score_size))
     return np.stack([cx, cy, ww, hh], axis=-1).reshape(-1, 4).astype(np.float32)
 
-
-def score_size(search_size: int = 255, template_size: int = 127, stride: int = 8, base: int = 8) -> int:
-    """Side of the response map: (search - template) / stride + 1 + base (25 for 255/127)."""
-    return (search_size - template_size) // stride + 1 + base

@@ -1,6 +1,7 @@
 """Checkpoints: one file with weights, full model config and the hrom version.
 
-``load_model(path)`` rebuilds the network with no other argument.  ``load_backbone_weights``
+``load_model(path)`` rebuilds the network with no other argument and returns it with the file's
+metadata as a :class:`~hrom.models.loaded.LoadedModel`.  ``load_backbone_weights``
 loads ImageNet HRNet weights (official ``hrnetv2_w18_imagenet_pretrained.pth`` or timm
 ``hrnet_w18`` state dicts) by name and reports what matched.
 """
@@ -17,11 +18,11 @@ import torch
 from torch import nn
 
 from hrom import __version__
-from hrom.config import from_dict, to_dict
 from hrom.errors import HromError
 from hrom.io import atomic_write
-from hrom.models.config import PRESETS, ModelConfig
-from hrom.models.hrom import HROM, build_model
+from hrom.models.config import model_config_from_dict, model_config_to_dict
+from hrom.models.hrom import HROM
+from hrom.models.loaded import LoadedModel, as_loaded
 
 FORMAT = "hrom-checkpoint"
 FORMAT_VERSION = 1
@@ -41,11 +42,12 @@ def first_nonfinite(named: Iterable[tuple[str, torch.Tensor]]) -> str | None:
     return None
 
 
-def checkpoint_dict(model: HROM, tracker_hp: dict | None = None, extra: dict | None = None) -> dict:
+def checkpoint_dict(model: HROM | LoadedModel, tracker_hp: dict | None = None, extra: dict | None = None) -> dict:
     """The serialisable checkpoint content (plain types + tensors, loadable with weights_only).
 
     Refuses NaN/inf weights: such a file would later "track" garbage or crash the deformable conv.
     """
+    model = as_loaded(model).model
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     bad = first_nonfinite(state.items())
     if bad is not None:
@@ -54,7 +56,7 @@ def checkpoint_dict(model: HROM, tracker_hp: dict | None = None, extra: dict | N
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "hrom_version": __version__,
-        "model_config": to_dict(model.config),
+        "model_config": model_config_to_dict(model.config),
         "state_dict": state,
     }
     if tracker_hp:
@@ -64,7 +66,7 @@ def checkpoint_dict(model: HROM, tracker_hp: dict | None = None, extra: dict | N
     return ckpt
 
 
-def save_checkpoint(model: HROM, path: str | Path, tracker_hp: dict | None = None, extra: dict | None = None) -> Path:
+def save_checkpoint(model: HROM | LoadedModel, path: str | Path, tracker_hp: dict | None = None, extra: dict | None = None) -> Path:
     """Write ``model`` (weights + config + version, optional tracker hyper-parameters) atomically."""
     return atomic_torch_save(checkpoint_dict(model, tracker_hp, extra), path)
 
@@ -133,39 +135,21 @@ def load_weights(model: nn.Module, ckpt: dict, where: str) -> None:
     model.load_state_dict(ckpt["state_dict"], strict=True)
 
 
-def load_model(path: str | Path, device: str | torch.device = "cpu") -> HROM:
-    """Rebuild the network stored in ``path`` (config + weights), in eval mode, on ``device``."""
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Rebuild the network stored in ``path`` (config + weights), in eval mode, on ``device``,
+    with the file's metadata (``tracker_hp``, ``hrom_version``, ``extra``)."""
     ckpt = read_checkpoint(path)
-    cfg = from_dict(ModelConfig, ckpt["model_config"], where="model_config")
+    cfg = model_config_from_dict(ckpt["model_config"], where="model_config")
     model = HROM(cfg)
     load_weights(model, ckpt, f"{path}: weights do not match the stored model config {cfg.name}")
-    model.checkpoint_meta = {k: v for k, v in ckpt.items() if k not in ("state_dict",)}
-    model.checkpoint_path = str(path)
-    return model.to(device).eval()
+    meta = {k: v for k, v in ckpt.items() if k != "state_dict"}
+    return LoadedModel(model.to(device).eval(), Path(path).stem, str(path), Path(path), meta)
 
 
 def bundled_checkpoint() -> Path | None:
     """Path of the weights shipped inside the package, or None when none are shipped."""
     p = Path(__file__).resolve().parent.parent / "assets" / BUNDLED_NAME
     return p if p.is_file() else None
-
-
-def resolve_model(spec: str | Path, device: str | torch.device = "cpu") -> HROM:
-    """A preset name gives a freshly initialised network; ``hrom`` the bundled weights; anything
-    else is a checkpoint path."""
-    s = str(spec)
-    if s == "hrom":
-        bundled = bundled_checkpoint()
-        if bundled is None:
-            raise HromError("hrom: no bundled weights are shipped with this version; give a checkpoint or a preset")
-        s = str(bundled)
-    if s in PRESETS:
-        model = build_model(s, device).eval()
-        model.checkpoint_meta = {}
-        return model
-    if not Path(s).exists():
-        raise HromError(f"{s}: neither a model preset ({', '.join(PRESETS)}) nor an existing checkpoint file")
-    return load_model(s, device)
 
 
 @dataclass

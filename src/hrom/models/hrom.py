@@ -24,8 +24,9 @@ class HROM(nn.Module):
 
     Input images are float RGB in 0..255, shape (B, 3, H, W): templates 127x127, search regions
     255x255.  ``template_state(z)`` returns the tensors the search pass needs (channel mask and
-    the two RPN kernels), ``search(x, *state)`` returns ``(cls, loc)``; ``template``/``track``
-    wrap them with a cached state for tracking, ``forward(z, x)`` does both for training/export.
+    the two RPN kernels), ``search(x, *state)`` returns ``(cls, loc)``, ``forward(z, x)`` does both
+    for training / export.  The module keeps no tracking state: a tracker holds the template state
+    (``hrom.tracking`` backends), so one network can serve several videos at once.
     """
 
     def __init__(self, config: ModelConfig | None = None):
@@ -39,7 +40,6 @@ class HROM(nn.Module):
         self.spatial_mask_z = SpatialMask() if cfg.spatial_mask else None
         self.spatial_mask_x = SpatialMask() if cfg.spatial_mask else None
         self.rpn = DeformableRPN(cfg.feature_channels, cfg.anchor_num, cfg.deformable)
-        self._state: TemplateState | None = None
 
     # -- building blocks -------------------------------------------------------------------
     def features(self, img: torch.Tensor) -> torch.Tensor:
@@ -81,19 +81,6 @@ class HROM(nn.Module):
     def forward(self, z: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.search(x, *self.template_state(z))
 
-    @torch.no_grad()
-    def template(self, z: torch.Tensor) -> None:
-        """Compute and cache the template state (once per video)."""
-        self._state = self.template_state(z)
-
-    @torch.no_grad()
-    def track(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Match a search region against the cached template: {"cls", "loc"}."""
-        if self._state is None:
-            raise RuntimeError("HROM.track() called before HROM.template()")
-        cls, loc = self.search(x, *self._state)
-        return {"cls": cls, "loc": loc}
-
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
@@ -103,10 +90,3 @@ class HROM(nn.Module):
         masks = [m for m in (self.channel_mask, self.spatial_mask_z, self.spatial_mask_x) if m is not None]
         return {"backbone": [self.backbone], "neck": [self.neck], "masks": masks, "rpn": [self.rpn]}
 
-
-def build_model(config: ModelConfig | str, device: str | torch.device = "cpu") -> HROM:
-    """A freshly initialised HROM for a config or preset name, on ``device``."""
-    from hrom.models.config import get_preset
-
-    cfg = get_preset(config) if isinstance(config, str) else config
-    return HROM(cfg).to(device)

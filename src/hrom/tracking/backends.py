@@ -7,23 +7,32 @@ later) reuses the same cropping and post-processing.  Contract:
   template state (once per video).
 - ``search(x)`` -> ``(cls, loc)``: ``x`` float32 (1, 3, S, S); numpy float32 maps
   (1, 2A, s, s) and (1, 4A, s, s) in pysot's layout.
-- ``name`` (str) and ``meta`` (dict; may hold ``tracker_hp`` from a checkpoint).
+- ``name`` (str), ``meta`` (dict; may hold ``tracker_hp`` from a checkpoint) and ``geometry``
+  (the network's ``HeadGeometry``: crop sizes and anchors the tracker uses).
 
-Add a runtime with ``register_backend("name", factory)``; ``factory(model_spec, device)``.
+Add a runtime with ``register_backend("name", factory)``; ``factory(model_spec, device)`` where
+``model_spec`` is a ``LoadedModel``, an HROM module or a name for ``hrom.models.create_model``.
+Runtimes that ship with hrom outside this package (the ONNX one, in ``hrom.export``) register
+themselves when their module is imported; ``PLUGINS`` names that module so ``make_backend``
+can import it on first use, and installed packages can add theirs through the ``hrom.backends``
+entry-point group (a ``factory``).  Tracking itself never imports them.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from hrom.errors import HromError
+from hrom.models.head_geometry import HeadGeometry
 
 
 class Backend(Protocol):
     name: str
     meta: dict
+    geometry: HeadGeometry
 
     def set_template(self, z: np.ndarray) -> None: ...
 
@@ -60,13 +69,17 @@ class TorchBackend:
     def __init__(self, model, device: Any = "cpu", channels_last: bool | None = None):
         import torch
 
+        from hrom.models.loaded import as_loaded
+
+        loaded = as_loaded(model)
         self.device = check_device(device)
         if channels_last is None:
             channels_last = self.device.type == "cpu"
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = model.to(self.device).eval().to(memory_format=self.memory_format)
-        self.meta = dict(getattr(model, "checkpoint_meta", {}) or {})
-        self.config = model.config
+        self.model = loaded.model.to(self.device).eval().to(memory_format=self.memory_format)
+        self.meta = dict(loaded.meta)
+        self.config = loaded.config
+        self.geometry = loaded.geometry
         self._state = None
 
     def _tensor(self, a: np.ndarray):
@@ -97,21 +110,20 @@ class TorchBackend:
 def _torch_factory(model_spec: Any, device: Any) -> TorchBackend:
     from torch import nn
 
-    if isinstance(model_spec, nn.Module):
+    from hrom.models.loaded import LoadedModel
+
+    if isinstance(model_spec, (LoadedModel, nn.Module)):
         return TorchBackend(model_spec, device)
-    from hrom.models.checkpoint import resolve_model
+    from hrom.models.factory import create_model
 
     check_device(device)
-    return TorchBackend(resolve_model(model_spec, "cpu"), device)
+    return TorchBackend(create_model(model_spec, device="cpu"), device)
 
 
-def _onnx_factory(model_spec: Any, device: Any) -> Backend:
-    from hrom.export.onnx_backend import make_onnx_backend  # needs hrom[onnx]; says so if missing
+_BACKENDS: dict[str, Callable[[Any, Any], Backend]] = {"torch": _torch_factory}
 
-    return make_onnx_backend(model_spec, device)
-
-
-_BACKENDS: dict[str, Callable[[Any, Any], Backend]] = {"torch": _torch_factory, "onnx": _onnx_factory}
+# Runtimes shipped with hrom in a higher layer: the module that registers each (imported on first use).
+PLUGINS: dict[str, str] = {"onnx": "hrom.export.onnx_backend"}
 
 
 def register_backend(name: str, factory: Callable[[Any, Any], Backend]) -> None:
@@ -120,13 +132,30 @@ def register_backend(name: str, factory: Callable[[Any, Any], Backend]) -> None:
 
 
 def available_backends() -> tuple[str, ...]:
-    return tuple(_BACKENDS)
+    return tuple(dict.fromkeys([*_BACKENDS, *PLUGINS, *_entry_points()]))
+
+
+def _entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group="hrom.backends")}
+
+
+def _load_plugin(name: str) -> None:
+    """Import the module that registers backend ``name`` (or load its entry point)."""
+    if name in PLUGINS:
+        importlib.import_module(PLUGINS[name])  # registers itself; its own errors (missing extras) pass through
+    elif name in (eps := _entry_points()):
+        register_backend(name, eps[name].load())
 
 
 def make_backend(name: str, model_spec: Any, device: Any = "cpu") -> Backend:
-    """A backend by name for ``model_spec`` (an HROM module, a preset name or a checkpoint path)."""
+    """A backend by name for ``model_spec`` (a LoadedModel, an HROM module, a preset / tag name or a
+    checkpoint path; a backend may accept more, e.g. an ONNX export folder)."""
+    if name not in _BACKENDS:
+        _load_plugin(name)
     try:
         factory = _BACKENDS[name]
     except KeyError:
-        raise HromError(f"unknown tracker backend {name!r}; available: {', '.join(_BACKENDS)}") from None
+        raise HromError(f"unknown tracker backend {name!r}; available: {', '.join(available_backends())}") from None
     return factory(model_spec, device)

@@ -8,7 +8,6 @@ hrom tracker can be handed to ``ExperimentOTB(...).run(tracker)`` as it is.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Sequence
 
 import numpy as np
@@ -56,20 +55,18 @@ class Tracker:
         import cv2
 
         from hrom.tracking.sources import read_image
+        from hrom.tracking.stream import track_stream
+
+        def frames():
+            for i, path in enumerate(img_files):
+                img = read_image(path, f"frame {i}")
+                yield cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if self.rgb else img
 
         boxes = np.zeros((len(img_files), 4))
         times = np.zeros(len(img_files))
-        boxes[0] = box
-        for i, path in enumerate(img_files):
-            img = read_image(path, f"frame {i}")
-            if self.rgb:
-                img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-            t = time.perf_counter()
-            if i == 0:
-                self.init(img, box)
-            else:
-                boxes[i] = self.update(img)
-            times[i] = time.perf_counter() - t
+        for step in track_stream(self, frames(), box):
+            boxes[step.index] = step.box
+            times[step.index] = step.seconds
         return boxes, times
 
     # -- for subclasses --------------------------------------------------------------------

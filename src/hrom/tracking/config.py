@@ -4,6 +4,10 @@ The Siamese post-processing has three tuned knobs — scale/ratio change penalty
 cosine-window ``window_influence`` and box-size interpolation ``lr`` — that SiamRPN++ tunes per
 benchmark.  Presets start from SiamRPN++'s published values; a checkpoint may carry its own
 (``tracker_hp`` in the checkpoint), which become that checkpoint's defaults.
+
+Crop sizes, stride and anchors are not here: they are the network's (``ModelConfig.geometry``).
+hrom 0.1 files that still list them (``exemplar_size``, ``instance_size``, ``base_size``,
+``stride``, ``ratios``, ``scales``) load when the values agree with the network.
 """
 
 from __future__ import annotations
@@ -15,22 +19,18 @@ from typing import Mapping
 
 from hrom.config import from_dict, read_yaml, to_dict
 from hrom.errors import HromError
+from hrom.models.config import ModelConfig
+from hrom.models.head_geometry import LEGACY_TRACKER_KEYS, HeadGeometry
 
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Inference settings of the Siamese tracker (paper section 4.1, SiamRPN++ conventions)."""
+    """Inference knobs of the Siamese tracker (paper section 4.1, SiamRPN++ conventions)."""
 
     penalty_k: float = 0.04           # scale / aspect-ratio change penalty exp(-(r_c*s_c - 1) * K)
     window_influence: float = 0.44    # weight of the cosine (Hann) window against the penalised score
     lr: float = 0.40                  # box-size interpolation rate, multiplied by penalty*score
-    exemplar_size: int = 127          # template crop side (pixels fed to the network)
-    instance_size: int = 255          # search-region crop side
     context_amount: float = 0.5       # context added around the box: side + context * (w + h)
-    base_size: int = 8                # extra cells of the response map (score size = 25 for 255/127)
-    stride: int = 8                   # anchor stride in search-crop pixels
-    ratios: tuple[float, ...] = (0.33, 0.5, 1.0, 2.0, 3.0)
-    scales: tuple[float, ...] = (8.0,)
     min_size: float = 10.0            # smallest box side kept (pixels of the frame)
     keep_box_inside: bool = True      # clip the whole box into the frame (False: only its centre, as pysot)
 
@@ -39,15 +39,8 @@ class TrackerConfig:
             raise HromError(f"tracker window_influence must be in [0, 1], got {self.window_influence}")
         if self.penalty_k < 0 or not (0.0 <= self.lr <= 1.0):
             raise HromError(f"tracker penalty_k must be >= 0 and lr in [0, 1], got {self.penalty_k}, {self.lr}")
-        if self.exemplar_size < 1 or self.instance_size <= self.exemplar_size:
-            raise HromError(f"tracker sizes: need 0 < exemplar_size < instance_size, got {self.exemplar_size}, {self.instance_size}")
         if self.context_amount < 0 or self.min_size < 1:
             raise HromError("tracker context_amount must be >= 0 and min_size >= 1")
-
-    @property
-    def score_size(self) -> int:
-        """Side of the response map: (instance - exemplar) / stride + 1 + base_size."""
-        return (self.instance_size - self.exemplar_size) // self.stride + 1 + self.base_size
 
     def replace(self, **changes) -> "TrackerConfig":
         return dataclasses.replace(self, **changes)
@@ -79,33 +72,48 @@ HP_NOTES: dict[str, str] = {
 }
 
 
-def tracker_config_from_dict(data: Mapping, where: str = "tracker_hp") -> TrackerConfig:
-    """Defaults updated by ``data`` (unknown keys / wrong types raise HromError)."""
+def default_geometry() -> HeadGeometry:
+    """The paper's head geometry (127 / 255 crops, stride 8, five anchors): what hrom 0.1 assumed."""
+    return ModelConfig().geometry
+
+
+def tracker_config_from_dict(data: Mapping, where: str = "tracker_hp", geometry: HeadGeometry | None = None) -> TrackerConfig:
+    """Defaults updated by ``data`` (unknown keys / wrong types raise HromError).
+
+    hrom 0.1's geometry keys are checked against ``geometry`` (the network's; default: the
+    paper's) and dropped: a value that disagrees is a one-line error.
+    """
+    data = dict(data)
+    legacy = {k: data.pop(k) for k in LEGACY_TRACKER_KEYS if k in data}
+    if legacy:
+        (geometry or default_geometry()).check_legacy_keys(legacy, where)
     base = to_dict(TrackerConfig())
-    base.update(dict(data))
+    base.update(data)
     return from_dict(TrackerConfig, base, where)
 
 
 def resolve_tracker_config(hp: str | Path | TrackerConfig | Mapping | None = None,
-                           checkpoint_hp: Mapping | None = None) -> TrackerConfig:
+                           checkpoint_hp: Mapping | None = None,
+                           geometry: HeadGeometry | None = None) -> TrackerConfig:
     """The hyper-parameters to use.
 
     Order: an explicit ``hp`` (preset name, YAML file, dict or TrackerConfig) wins; otherwise the
-    checkpoint's own ``tracker_hp``; otherwise the ``default`` preset.
+    checkpoint's own ``tracker_hp``; otherwise the ``default`` preset.  ``geometry``: the network's,
+    which hrom 0.1 files that name crop sizes or anchors must agree with.
     """
     if isinstance(hp, TrackerConfig):
         return hp
     if isinstance(hp, Mapping):
-        return tracker_config_from_dict(hp, "hp")
+        return tracker_config_from_dict(hp, "hp", geometry)
     if hp is not None:
         name = str(hp)
         if name in HP_PRESETS:
             return HP_PRESETS[name]
         p = Path(name)
         if p.suffix.lower() in (".yaml", ".yml") or p.is_file():
-            return tracker_config_from_dict(read_yaml(p), str(p))
+            return tracker_config_from_dict(read_yaml(p), str(p), geometry)
         raise HromError(f"unknown tracker hyper-parameter preset {name!r}; valid presets: "
                         f"{', '.join(HP_PRESETS)} (or a YAML file of TrackerConfig fields)")
     if checkpoint_hp:
-        return tracker_config_from_dict(checkpoint_hp, "checkpoint tracker_hp")
+        return tracker_config_from_dict(checkpoint_hp, "checkpoint tracker_hp", geometry)
     return HP_PRESETS["default"]

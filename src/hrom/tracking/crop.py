@@ -1,12 +1,9 @@
-"""Square crops around the target, resized to the network input and padded with the mean colour.
+"""The tracker's crops: reusable buffers around the shared geometry of :mod:`hrom.geometry`.
 
 One ``cv2.warpAffine`` does crop + resize + padding at once (the out-of-image part takes
 ``pad``), writing into buffers allocated once per output size: no padded copy of the frame and
-no per-frame allocation.  The sampling grid is the one of ``cv2.resize`` on the cropped square
-(output pixel i samples source position ``left + (i + 0.5) * scale - 0.5``).
-
-Coordinates: boxes are (x, y, w, h) with pixel edges at integers, so a box's centre is
-``x + w / 2`` and pixel ``i`` covers ``[i, i + 1)``.
+no per-frame allocation.  Which frame pixels a crop covers is ``hrom.geometry.crop_matrix``,
+the same map training crops with (``hrom.geometry.crop_transform``).
 """
 
 from __future__ import annotations
@@ -14,18 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hrom.geometry import context_side, crop_matrix, mean_color
 
-def context_side(w: float, h: float, context_amount: float) -> float:
-    """Side of the square template region: sqrt((w + p)(h + p)) with p = context * (w + h)."""
-    p = context_amount * (w + h)
-    return float(np.sqrt((w + p) * (h + p)))
-
-
-def crop_matrix(cx: float, cy: float, side: float, out_size: int) -> np.ndarray:
-    """2x3 affine map from output pixel indices to frame pixel indices (for WARP_INVERSE_MAP)."""
-    s = side / out_size
-    left, top = cx - side / 2.0, cy - side / 2.0
-    return np.array([[s, 0.0, left + 0.5 * s - 0.5], [0.0, s, top + 0.5 * s - 0.5]], dtype=np.float64)
+__all__ = ["Cropper", "context_side", "crop_matrix", "mean_color"]
 
 
 class Cropper:
@@ -61,9 +49,3 @@ class Cropper:
             buf = self._inputs[size] = np.empty((1, size, size, 3), np.float32)
         np.copyto(buf[0], patch[:, :, ::-1] if order == "bgr" else patch)
         return buf.transpose(0, 3, 1, 2)
-
-
-def mean_colour(frame: np.ndarray) -> tuple[float, float, float]:
-    """Per-channel mean of the frame (in the frame's own channel order): the padding colour."""
-    m = cv2.mean(frame)
-    return float(m[0]), float(m[1]), float(m[2])

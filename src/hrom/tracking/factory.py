@@ -1,7 +1,9 @@
 """``create_tracker(spec)``: one entry point for every tracker hrom can run.
 
-``spec`` is an OpenCV baseline (kcf, csrt, mil, nano, vit), a model preset (e.g. ``hrom-w18``:
-an untrained network, for speed runs), an hrom checkpoint path, or ``hrom`` (the bundled weights).
+``spec`` is an OpenCV baseline (kcf, csrt, mil, nano, vit) or anything
+``hrom.models.create_model`` resolves — a model preset (e.g. ``hrom-w18``: an untrained network,
+for speed runs), a pretrained tag (``hrom-tiny.bundled``, alias ``hrom``), an hrom checkpoint
+path — or a ``LoadedModel`` / HROM module, or a folder a backend reads itself (an ONNX export).
 """
 
 from __future__ import annotations
@@ -16,14 +18,10 @@ from hrom.tracking.opencv_trackers import OPENCV_TRACKERS, OpenCVTracker
 
 
 def bundled_model_path() -> Path:
-    """The bundled checkpoint, or a HromError saying none is shipped yet."""
-    from hrom.models.checkpoint import bundled_checkpoint
+    """The bundled checkpoint (``hrom`` = ``hrom-tiny.bundled``), or a HromError saying none is shipped."""
+    from hrom.models.pretrained import pretrained_file
 
-    path = bundled_checkpoint()
-    if path is None:
-        raise HromError("no bundled HROM weights are shipped with this version of hrom yet; pass --model "
-                        "CHECKPOINT (a .pt file from `hrom train`) or a preset name such as hrom-w18 (untrained)")
-    return path
+    return pretrained_file("hrom")
 
 
 def create_tracker(spec: Any, device: str = "cpu", hp: str | Path | TrackerConfig | Mapping | None = None,
@@ -34,29 +32,28 @@ def create_tracker(spec: Any, device: str = "cpu", hp: str | Path | TrackerConfi
     ``tracker_hp``; ``device`` is cpu / cuda / cuda:N (OpenCV trackers always use the CPU);
     ``rgb``: numpy frames are RGB instead of OpenCV's BGR.
     """
-    from hrom.models.config import PRESETS
+    from hrom.models.factory import create_model, is_model_name
+    from hrom.models.loaded import LoadedModel, as_loaded
     from hrom.tracking.backends import check_device, make_backend
     from hrom.tracking.siamese import SiameseTracker
 
-    if not isinstance(spec, (str, Path)):  # an HROM module given directly
-        name = getattr(getattr(spec, "config", None), "name", "hrom")
-        model = spec
-    else:
+    if isinstance(spec, (str, Path)):
         s = str(spec)
         if s.lower() in OPENCV_TRACKERS:
             if hp is not None:
                 raise HromError(f"--hp applies to HROM models only, not to the OpenCV tracker {s!r}")
             return OpenCVTracker(s.lower(), peers_dir=peers_dir, rgb=rgb)
-        if s == "hrom":
-            model, name = bundled_model_path(), "hrom"
-        elif s in PRESETS:
-            model, name = s, s
-        elif Path(s).exists():
-            model, name = s, Path(s).stem
-        else:
+        if not (is_model_name(s) or Path(s).is_dir()):
             raise HromError(f"{s}: not a tracker name ({', '.join(OPENCV_TRACKERS)}, hrom), a model preset "
-                            f"(e.g. hrom-w18, hrom-tiny) or an existing checkpoint file")
+                            f"(e.g. hrom-w18, hrom-tiny), pretrained weights (hrom-tiny.bundled) or an existing "
+                            "checkpoint file")
     check_device(device)
+    if isinstance(spec, (str, Path)) and Path(str(spec)).is_dir():
+        model, name = str(spec), Path(str(spec)).name  # a folder the backend reads itself (an ONNX export)
+    else:
+        model = create_model(str(spec), device="cpu") if isinstance(spec, (str, Path)) else as_loaded(spec)
+        name = model.name
     net = make_backend(backend, model, device)
-    cfg = resolve_tracker_config(hp, net.meta.get("tracker_hp"))
+    own_hp = model.tracker_hp if isinstance(model, LoadedModel) else net.meta.get("tracker_hp")
+    cfg = resolve_tracker_config(hp, own_hp, getattr(net, "geometry", None))
     return SiameseTracker(net, cfg, name=name, rgb=rgb)

@@ -1,8 +1,8 @@
 """OpenCV trackers with the hrom interface: the baselines a user would pick instead of HROM.
 
 KCF, CSRT and MIL are classical (opencv-contrib); Nano (NanoTrack v2) and Vit are small trained
-networks run by OpenCV's DNN module, whose ONNX weights live in ``<repo>/../shared/peers`` by
-default (``HROM_PEERS_DIR`` or the ``peers_dir`` argument override it).  They run on the CPU.
+networks run by OpenCV's DNN module, whose ONNX weights hrom does not ship: they are read from
+the folder of :func:`default_peers_dir` (or the ``peers_dir`` argument).  They run on the CPU.
 """
 
 from __future__ import annotations
@@ -24,11 +24,17 @@ VIT_FILE = "vittrack/vitTracker.onnx"
 
 
 def default_peers_dir() -> Path:
-    """``$HROM_PEERS_DIR`` if set, else ``<repo>/../shared/peers``."""
+    """Where Nano / Vit weights are looked for: ``$HROM_PEERS_DIR`` if set; else, when hrom runs
+    from a source checkout (``<repo>/src/hrom``), ``<repo>/../shared/peers``; else the user data
+    folder ``$XDG_DATA_HOME/hrom/peers`` (``~/.local/share/hrom/peers``)."""
     env = os.environ.get("HROM_PEERS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "peers"
+    repo = Path(__file__).resolve().parents[3]
+    if (repo / "pyproject.toml").is_file() and (repo / "src" / "hrom").is_dir():
+        return repo.parent / "shared" / "peers"
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(data) / "hrom" / "peers"
 
 
 def _weight(path: Path, what: str) -> str:

@@ -4,7 +4,8 @@ Kept free of torch and of any network so that every backend (PyTorch now, ONNX R
 shares it, and so that it can be checked on hand-made maps.  Layouts (pysot): ``cls`` is
 (1, 2A, s, s) read as (2, A, s, s) = [background x A, foreground x A]; ``loc`` is (1, 4A, s, s)
 read as (4, A, s, s) = (dx, dy, dw, dh); flattening gives the anchor-major order of
-``hrom.models.anchors.anchor_grid``.
+``hrom.models.anchors.anchor_grid``.  Anchors and map size are the network's
+(``ModelConfig.geometry``), the knobs are the ``TrackerConfig``'s.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hrom.errors import HromError
-from hrom.models.anchors import AnchorConfig, anchor_grid
-from hrom.tracking.config import TrackerConfig
+from hrom.models.head_geometry import HeadGeometry
+from hrom.tracking.config import TrackerConfig, default_geometry
 
 
 def hann_window(score_size: int, anchor_num: int) -> np.ndarray:
@@ -71,21 +72,23 @@ class Step:
 
 
 class PostProcessor:
-    """Holds the anchors and the window for one ``TrackerConfig``; ``step`` does one update."""
+    """Holds the anchors and the window of a network's ``geometry`` (default: the paper's) and the
+    knobs of a ``TrackerConfig``; ``step`` does one update."""
 
-    def __init__(self, cfg: TrackerConfig):
+    def __init__(self, cfg: TrackerConfig, geometry: HeadGeometry | None = None):
         self.cfg = cfg
-        acfg = AnchorConfig(stride=cfg.stride, ratios=tuple(cfg.ratios), scales=tuple(cfg.scales))
-        self.anchor_num = acfg.num
-        self.score_size = cfg.score_size
-        self.anchors = anchor_grid(acfg, self.score_size, center=0.0)
+        self.geometry = geometry = geometry or default_geometry()
+        self.anchor_num = geometry.anchor_num
+        self.score_size = geometry.score_size
+        self.anchors = geometry.anchor_grid(center=0.0)
         self.window = hann_window(self.score_size, self.anchor_num)
 
     def check_shapes(self, cls: np.ndarray, loc: np.ndarray) -> None:
         s, a = self.score_size, self.anchor_num
         if tuple(cls.shape) != (1, 2 * a, s, s) or tuple(loc.shape) != (1, 4 * a, s, s):
-            raise HromError(f"network outputs cls {tuple(cls.shape)}, loc {tuple(loc.shape)}; the tracker config expects "
-                            f"(1, {2 * a}, {s}, {s}) and (1, {4 * a}, {s}, {s}) (check exemplar/instance size and anchors)")
+            raise HromError(f"network outputs cls {tuple(cls.shape)}, loc {tuple(loc.shape)}; its geometry promises "
+                            f"(1, {2 * a}, {s}, {s}) and (1, {4 * a}, {s}, {s}) (the backend's ModelConfig does not "
+                            "describe this network)")
 
     def step(self, cls: np.ndarray, loc: np.ndarray, center: np.ndarray, size: np.ndarray,
              scale_z: float, image_wh: tuple[int, int]) -> Step:

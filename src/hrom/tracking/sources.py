@@ -17,9 +17,9 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from hrom.annotations import IMAGE_EXTS
 from hrom.errors import HromError
 
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm", ".jp2"}
 
 
 def truncation(data: bytes) -> str | None:

@@ -1,16 +1,17 @@
 """TrainConfig: every knob of ``hrom train`` as typed dataclasses (YAML + ``--set key=value``).
 
 Defaults are the paper's schedule (section 4.1): SGD, batch 12, 20 epochs, the first 10 a
-warm-up at a fixed 1e-3 with the backbone frozen, then the whole model with the learning rate
+warm-up at a fixed 1e-3 with the pretrained backbone frozen, then the whole model with the learning rate
 decayed exponentially from 1e-3 to 1e-4.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from hrom.config import from_dict, to_dict
+from hrom.config import to_dict
 from hrom.data.config import DataConfig
 from hrom.errors import HromError
 from hrom.training.losses import LossConfig
@@ -29,7 +30,9 @@ class OptimConfig:
 
 @dataclass
 class ScheduleConfig:
-    """Epoch e (0-based) < warmup_epochs: lr = base_lr, backbone frozen (weights and BN stats).
+    """Epoch e (0-based) < warmup_epochs: lr = base_lr, and (``freeze_backbone_in_warmup``) the
+    backbone tensors that ``backbone_weights`` loaded are frozen (weights and BN stats); the rest
+    of the backbone (R4, which has no ImageNet counterpart) trains with the head.
     Afterwards: lr = base_lr * (end_lr / base_lr) ** t, t going 0 -> 1 over the remaining epochs,
     stepped once per epoch (``lr_decay: epoch``, pysot's log schedule: the first decay epoch uses
     base_lr, the last end_lr) or every iteration (``lr_decay: iteration``)."""
@@ -104,13 +107,13 @@ class TrainConfig:
 
     def model_config(self):
         """The ModelConfig: the preset with ``model_overrides`` applied (unknown fields rejected)."""
-        from hrom.models.config import ModelConfig, get_preset
+        from hrom.models.config import get_preset, model_config_from_dict
 
         base = to_dict(get_preset(self.model))
         base.update(self.model_overrides)
         if self.model_overrides and "name" not in self.model_overrides:
             base["name"] = self.model
-        return from_dict(ModelConfig, base, where="model_overrides")
+        return model_config_from_dict(base, "model_overrides")
 
     def iterations(self, world_size: int) -> int:
         """Iterations per epoch for each process."""
@@ -121,3 +124,23 @@ class TrainConfig:
             raise HromError(f"train config: data.samples_per_epoch={self.data.samples_per_epoch} gives no iteration with "
                             f"batch_size={self.batch_size} x {world_size} processes; raise it or set iters_per_epoch")
         return n
+
+
+def shipped_configs() -> dict[str, Path]:
+    """The training configs installed with the package (``hrom/configs/*.yaml``) by file name."""
+    folder = Path(__file__).resolve().parent.parent / "configs"
+    return {p.name: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def resolve_config(path: str | Path) -> Path:
+    """A config file, or the name of a shipped one (``hrom_w18`` or ``hrom_w18.yaml``), so that
+    ``hrom train --config hrom_w18`` works from an installed package as well as from a checkout."""
+    given = Path(path)
+    if given.is_file():
+        return given
+    name = given.name if given.suffix in (".yaml", ".yml") else f"{given.name}.yaml"
+    shipped = shipped_configs()
+    if len(given.parts) <= 2 and name in shipped and given.parent.name in ("", "configs"):
+        return shipped[name]
+    names = ", ".join(n.removesuffix(".yaml") for n in shipped)
+    raise HromError(f"{path}: config file not found; expected a YAML file or a shipped config name ({names})")

@@ -4,9 +4,10 @@ step or event, and TensorBoard events in RUN_DIR/tensorboard when the package is
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from hrom.io import atomic_write_text
 
 
 class Logbook:
@@ -36,9 +37,7 @@ class Logbook:
                 continue
             if rec.get("iter", 0) <= iteration:
                 kept.append(line)
-        tmp = self.path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, "".join(k + "\n" for k in kept))
 
     def write(self, record: dict[str, Any]) -> None:
         self._file.write(json.dumps(record) + "\n")

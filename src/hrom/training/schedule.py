@@ -24,17 +24,31 @@ def learning_rate(s: ScheduleConfig, epoch: int, iteration: int, iters_per_epoch
 
 
 def backbone_frozen(s: ScheduleConfig, epoch: int) -> bool:
+    """Whether ``epoch`` is a warm-up epoch whose pretrained backbone tensors stay frozen."""
     return s.freeze_backbone_in_warmup and epoch < s.warmup_epochs
 
 
-def set_backbone_trainable(model: nn.Module, trainable: bool) -> None:
-    """Freeze / unfreeze the backbone weights (the masks, neck and RPN always train)."""
-    for p in model.backbone.parameters():
-        p.requires_grad_(trainable)
+def freeze_pretrained(model: nn.Module, pretrained: set[str], frozen: bool) -> int:
+    """Freeze (``frozen``) or release the backbone parameters that loaded weights initialised.
+
+    ``pretrained``: backbone-relative tensor names (``LoadReport.loaded``). Only those are frozen:
+    the paper warms up the object-aware masks and the RPN on a *pretrained* backbone, and a part
+    with no ImageNet counterpart (R4's transform-fusion and dilated blocks) must train with the
+    head from the start instead of staying at its random initialisation. Returns how many
+    parameters are frozen.
+    """
+    n = 0
+    for name, p in model.backbone.named_parameters():
+        hold = frozen and name in pretrained
+        p.requires_grad_(not hold)
+        n += hold
+    return n
 
 
-def set_train_mode(model: nn.Module, frozen_backbone: bool) -> None:
-    """Training mode, except a frozen backbone whose BatchNorm keeps its ImageNet statistics."""
+def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset()) -> None:
+    """Training mode, except BatchNorm layers whose statistics came with the frozen pretrained
+    weights: they keep their ImageNet statistics."""
     model.train()
-    if frozen_backbone:
-        model.backbone.eval()
+    for name, module in model.backbone.named_modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and f"{name}.running_mean" in frozen_pretrained:
+            module.eval()

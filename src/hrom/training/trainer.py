@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from hrom.config import to_dict
 from hrom.errors import HromError
 from hrom.io import atomic_write_text
 from hrom.models.checkpoint import first_nonfinite, load_weights
-from hrom.procs import die_with_parent, forkserver_context
+from hrom.procs import die_with_parent
 from hrom.training import distributed as dist_utils
 from hrom.training.config import TrainConfig
 from hrom.training.evaluation import EvalHook, make_eval_hook, wants_eval
@@ -36,19 +36,37 @@ from hrom.training.guards import StopRequest, agree
 from hrom.training.curves import plot_eval_curve
 from hrom.training.logbook import Logbook
 from hrom.training.losses import TrackingLoss
-from hrom.training.sampling import ResumableDistributedSampler
-from hrom.training.schedule import backbone_frozen, learning_rate, set_backbone_trainable, set_train_mode
+from hrom.training.schedule import backbone_frozen, freeze_pretrained, learning_rate, set_train_mode
 from hrom.training.state import (LATEST, capture_rng, epoch_name, load_training_checkpoint, restore_rng,
                                  save_training_checkpoint)
 
 BATCH_KEYS = ("template", "search", "label_cls", "label_loc", "label_loc_weight")
 
 
-def build_dataset(cfg: TrainConfig, rank: int, world_size: int) -> Dataset:
-    """This process's training pairs, as described by ``cfg.data`` (sources are checked here)."""
+@dataclass
+class RunParts:
+    """What one run is made of once set up; the epoch loop and the saves read it from the trainer.
+
+    ``net`` is ``model`` itself, or its DDP wrapper (rebuilt when the frozen set changes).
+    """
+
+    model: torch.nn.Module
+    net: torch.nn.Module
+    criterion: TrackingLoss
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    loader: DataLoader
+    iters: int
+    log: Logbook | None
+    seen: list[str] = field(default_factory=list)  # content hashes of the pairs (debug.dump_rank_state)
+
+
+def build_dataset(cfg: TrainConfig) -> Dataset:
+    """The training pairs described by ``cfg.data`` (sources are checked here), cut and
+    labelled for the model's own geometry; the same on every process (the sampler shards)."""
     from hrom.data.dataset import TrackingPairDataset
 
-    return TrackingPairDataset(cfg.data, rank=rank, world_size=world_size)
+    return TrackingPairDataset(cfg.data, geometry=cfg.model_config().geometry)
 
 
 def write_config(cfg: TrainConfig, run_dir: Path) -> Path:
@@ -89,12 +107,14 @@ class Trainer:
         torch.manual_seed(self.cfg.seed)  # identical initial weights on every rank
         model = HROM(self.cfg.model_config())
         self.backbone_report = None
+        self.pretrained: set[str] = set()  # backbone tensors the loaded weights initialised (frozen in warm-up)
         if self.cfg.backbone_weights and not self.resume:  # a resumed run takes every weight from latest.pt
             from hrom.models.checkpoint import load_backbone_weights
 
             report = load_backbone_weights(model.backbone, self.cfg.backbone_weights)
             self._log(f"backbone weights {self.cfg.backbone_weights}: {report.summary()}")
             self.backbone_report = report
+            self.pretrained = set(report.loaded)
         return model.to(self.device)
 
     def _build_optimizer(self, model) -> torch.optim.SGD:
@@ -108,23 +128,12 @@ class Trainer:
         return torch.optim.SGD(groups, lr=s.base_lr, momentum=o.momentum, weight_decay=o.weight_decay, nesterov=o.nesterov)
 
     def _loader(self, dataset: Dataset, iters: int):
-        """One loader for the whole run (persistent workers); the sampler is moved per epoch."""
-        rank, world = self.env.rank, self.env.world_size
-        if world > 1 and getattr(dataset, "world_size", 1) == world and getattr(dataset, "rank", None) == rank:
-            rank, world = 0, 1  # the dataset already draws this rank's own pairs (hrom.data's does)
-        sampler = ResumableDistributedSampler(len(dataset), self.cfg.batch_size, iters, rank, world, self.cfg.seed)
-        extra = {}
-        if self.cfg.workers > 0:
-            from hrom.data.loader import seed_worker
+        """One loader for the whole run (persistent workers); its sampler is moved per epoch."""
+        from hrom.data.loader import build_dataloader
 
-            # forkserver, not fork: a forked child of a process that already used OpenCV's thread
-            # pool can deadlock inside OpenCV (seen with crops made in the main process first).
-            extra = dict(persistent_workers=True, prefetch_factor=4,
-                         multiprocessing_context=forkserver_context(),
-                         worker_init_fn=partial(seed_worker, seed=self.cfg.seed, rank=self.env.rank))
-        loader = DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler, num_workers=self.cfg.workers,
-                            drop_last=True, pin_memory=self.device.type == "cuda", **extra)
-        return sampler, loader
+        loader = build_dataloader(dataset, self.cfg.batch_size, self.cfg.workers, self.env.rank, self.env.world_size,
+                                  self.cfg.seed, iters_per_epoch=iters, pin_memory=self.device.type == "cuda")
+        return loader.sampler, loader
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -153,7 +162,7 @@ class Trainer:
             self._log(f"{self.run_dir}: this run is already finished (epoch {st['epoch']} of {cfg.schedule.epochs}); "
                       f"nothing to resume. Final checkpoint: {self.ckpt_dir / epoch_name(int(st['epoch']))}")
             return {"stopped": False, "finished_before": True, "epoch": int(st["epoch"]), "last": {}}
-        dataset = self._dataset if self._dataset is not None else build_dataset(cfg, env.rank, env.world_size)
+        dataset = self._dataset if self._dataset is not None else build_dataset(cfg)
         eval_hook = self._eval_hook
         if eval_hook is None and env.is_main:
             eval_hook = make_eval_hook(cfg.eval, self.run_dir / "eval")
@@ -182,31 +191,32 @@ class Trainer:
                   f"batch {cfg.batch_size}, {iters} iterations/epoch, epochs {start_epoch + 1}..{cfg.schedule.epochs}")
         sampler, loader = self._loader(dataset, iters)
         self._interrupted: dict[str, Any] = {}
-        seen: list[str] = []
+        self.parts = parts = RunParts(model, model, criterion, optimizer, scaler, loader, iters, log)
         last: dict[str, float] = {}
-        net, net_frozen = model, None
+        net_frozen = None
         try:
             self._stop.__enter__()  # from here on a first Ctrl-C stops at an iteration boundary (set-up stops at once)
             for epoch in range(start_epoch, cfg.schedule.epochs):
-                frozen = backbone_frozen(cfg.schedule, epoch)
+                frozen = backbone_frozen(cfg.schedule, epoch) and bool(self.pretrained)
                 if frozen != net_frozen:  # the first epoch, and when the backbone is unfrozen
-                    set_backbone_trainable(model, not frozen)
+                    n_frozen = freeze_pretrained(model, self.pretrained, frozen)
                     if env.distributed:
                         from torch.nn.parallel import DistributedDataParallel as DDP
 
                         ids = [self.device.index] if self.device.type == "cuda" else None
-                        net = DDP(model, device_ids=ids)
+                        parts.net = DDP(model, device_ids=ids)
                     net_frozen = frozen
-                    self._log(f"epoch {epoch + 1}: backbone {'frozen' if frozen else 'trained'}")
-                set_train_mode(model, frozen)
+                    self._log(f"epoch {epoch + 1}: {n_frozen} pretrained backbone parameters frozen, the rest trained"
+                              if frozen else f"epoch {epoch + 1}: backbone trained")
+                set_train_mode(model, self.pretrained if frozen else frozenset())
                 if hasattr(dataset, "set_epoch"):
                     dataset.set_epoch(epoch)
                 first = start_iter if epoch == start_epoch else 0
                 sampler.set_position(epoch, first)
-                stopped, last = self._epoch(net, model, criterion, optimizer, scaler, loader, epoch, first, iters, log, seen)
+                stopped, last = self._epoch(epoch, first)
                 if stopped:
                     return {"stopped": True, "epoch": epoch, "last": last, **self._interrupted}
-                self._save(model, optimizer, scaler, epoch + 1, 0, iters, epoch_end=True)
+                self._save(epoch + 1, 0, epoch_end=True)
                 if self._interrupted and epoch + 1 < cfg.schedule.epochs:  # Ctrl-C in an epoch's last iteration
                     self._interrupted.update(epoch=epoch + 1, iteration=0)
                     return {"stopped": True, "last": last, **self._interrupted}
@@ -222,12 +232,15 @@ class Trainer:
         finally:
             self._stop.__exit__()
             if cfg.debug.dump_rank_state:
-                self._dump_rank_state(model, seen)
+                self._dump_rank_state(model, parts.seen)
             if log is not None:
                 log.close()
 
-    def _epoch(self, net, model, criterion, optimizer, scaler, loader, epoch, first, iters, log, seen):
-        cfg, env = self.cfg, self.env
+    def _epoch(self, epoch: int, first: int) -> tuple[bool, dict[str, float]]:
+        """Iterations ``first``.. of ``epoch``; returns (stopped early, last logged record)."""
+        cfg, env, p = self.cfg, self.env, self.parts
+        net, model, criterion, optimizer, scaler = p.net, p.model, p.criterion, p.optimizer, p.scaler
+        iters, log = p.iters, p.log
         bar = None
         if env.is_main and cfg.progress:
             from tqdm import tqdm
@@ -241,9 +254,9 @@ class Trainer:
         last: dict[str, float] = {}
         it = first
         try:
-            for it, batch in enumerate(loader, start=first):
+            for it, batch in enumerate(p.loader, start=first):
                 if cfg.debug.dump_rank_state:  # which pairs this rank saw (content hashes)
-                    seen.extend(hashlib.sha1(t.numpy().tobytes()).hexdigest()[:16] for t in batch["search"])
+                    p.seen.extend(hashlib.sha1(t.numpy().tobytes()).hexdigest()[:16] for t in batch["search"])
                 lr = learning_rate(cfg.schedule, epoch, it, iters)
                 for group in optimizer.param_groups:
                     group["lr"] = lr * group["lr_mult"]
@@ -287,7 +300,7 @@ class Trainer:
                 if cfg.debug.stop_after_iters and global_iter >= cfg.debug.stop_after_iters:
                     return True, last
                 if (stop or (cfg.checkpoint_every and global_iter % cfg.checkpoint_every == 0)) and it + 1 < iters:
-                    self._save(model, optimizer, scaler, epoch, it + 1, iters, epoch_end=False)
+                    self._save(epoch, it + 1, epoch_end=False)
                 if stop:
                     self._interrupted = {"interrupted": True, "epoch": epoch, "iteration": it + 1,
                                          "global_iter": global_iter, "checkpoint": str(self.ckpt_dir / LATEST)}
@@ -301,8 +314,9 @@ class Trainer:
         return False, last
 
     # -- checkpoints -----------------------------------------------------------------------------
-    def _save(self, model, optimizer, scaler, epoch: int, it: int, iters: int, epoch_end: bool) -> None:
+    def _save(self, epoch: int, it: int, epoch_end: bool) -> None:
         """Rank 0 writes latest.pt (and epoch_XX.pt at epoch ends); ``epoch``/``it`` = where to resume."""
+        model, optimizer, scaler, iters = self.parts.model, self.parts.optimizer, self.parts.scaler, self.parts.iters
         bad = first_nonfinite(model.state_dict().items())
         if bad is not None:
             raise HromError(f"epoch {epoch + (0 if epoch_end else 1)} iteration {epoch * iters + it}: {bad} holds NaN/inf "
@@ -312,7 +326,8 @@ class Trainer:
         if self.env.is_main:
             state = {"epoch": epoch, "iter_in_epoch": it, "global_iter": epoch * iters + it, "iters_per_epoch": iters,
                      "world_size": self.env.world_size, "optimizer": optimizer.state_dict(),
-                     "scaler": scaler.state_dict(), "rng": rng, "config": to_dict(self.cfg)}
+                     "scaler": scaler.state_dict(), "rng": rng, "config": to_dict(self.cfg),
+                     "pretrained": sorted(self.pretrained)}
             if epoch_end:
                 save_training_checkpoint(self.ckpt_dir / epoch_name(epoch), model, state)
             save_training_checkpoint(self.ckpt_dir / LATEST, model, state)
@@ -346,6 +361,8 @@ class Trainer:
         for group in optimizer.param_groups:  # lr_mult may have been changed in the config
             group["lr_mult"] = self.cfg.optim.backbone_lr_mult if group.get("name") == "backbone" else 1.0
         scaler.load_state_dict(st["scaler"])
+        # runs saved before this record froze the whole backbone in warm-up: keep doing so
+        self.pretrained = set(st["pretrained"]) if "pretrained" in st else set(model.backbone.state_dict())
         rngs = st["rng"]
         restore_rng(rngs[self.env.rank] if len(rngs) == self.env.world_size else rngs[0])
         return int(st["epoch"]), int(st["iter_in_epoch"])

@@ -1,4 +1,5 @@
-"""Small helpers shared by the dataset readers: checked paths and tolerant text tables."""
+"""Small helpers shared by the dataset readers: checked paths, box files, bad-entry counting,
+box clipping, image lookup. Text is turned into numbers by :mod:`hrom.annotations`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import IMAGE_EXTS, number_lines
 from hrom.data.tracks import escape_pattern
 from hrom.errors import HromError
-
-_SPLIT = re.compile(r"[,\s;]+")
 
 
 def require_dir(path: Path, what: str) -> Path:
@@ -25,41 +25,18 @@ def require_file(path: Path, what: str) -> Path:
     return path
 
 
-def read_boxes(path: Path, n_cols: int = 4) -> np.ndarray:
-    """Rows of ``x,y,w,h`` (commas, tabs or spaces); ``NaN`` rows stay NaN (absent target)."""
+def read_boxes(path: Path) -> np.ndarray:
+    """Rows of ``x,y,w,h`` (commas, tabs or spaces); ``NaN`` rows stay NaN (absent target); an
+    empty file is no rows. A bad line is an error naming it (``path line N: ...``)."""
     rows = []
-    for i, line in enumerate(path.read_text().splitlines()):
-        line = line.strip()
-        if not line:
-            continue
-        parts = [p for p in _SPLIT.split(line) if p]
-        if len(parts) != n_cols:
-            raise HromError(f"{path} line {i + 1}: expected {n_cols} numbers x,y,w,h, got {line!r}")
+    for lineno, text, parts in number_lines(path):
+        if len(parts) != 4:
+            raise HromError(f"{path} line {lineno}: expected 4 numbers x,y,w,h, got {text!r}")
         try:
             rows.append([float(p) for p in parts])
         except ValueError:
-            raise HromError(f"{path} line {i + 1}: expected numbers x,y,w,h, got {line!r}") from None
-    return np.asarray(rows, dtype=np.float64).reshape(-1, n_cols)
-
-
-def read_flags(path: Path) -> np.ndarray:
-    """Integers one per line or comma separated on one line (absence/cover/occlusion labels)."""
-    text = path.read_text().strip()
-    if not text:
-        return np.zeros(0, dtype=np.int64)
-    try:
-        return np.asarray([int(float(p)) for p in _SPLIT.split(text) if p], dtype=np.int64)
-    except ValueError:
-        raise HromError(f"{path}: expected integers (one per frame)") from None
-
-
-def check_length(flags: np.ndarray, n: int, path: Path, gt: Path) -> np.ndarray:
-    if len(flags) != n:
-        raise HromError(f"{path}: {len(flags)} values but {gt} has {n} boxes; expected one per frame")
-    return flags
-
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+            raise HromError(f"{path} line {lineno}: expected numbers x,y,w,h, got {text!r}") from None
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
 
 
 class BadEntries:

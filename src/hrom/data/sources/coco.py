@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import is_image
 from hrom.data.tracks import TrackSet, TrackSetBuilder, escape_pattern
 from hrom.errors import HromError
 
-from ._util import BadEntries, IMAGE_EXTS, Selection, clip_box, numbered_pattern, require_dir, require_file
+from ._util import BadEntries, Selection, clip_box, numbered_pattern, require_dir, require_file
 
 
 class _FileResolver:
@@ -46,7 +47,7 @@ class _FileResolver:
         if p.is_file():
             return p
         if self._by_key is None:
-            files = sorted(f.name for f in self.folder.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+            files = sorted(f.name for f in self.folder.iterdir() if is_image(f.name))
             self._by_key = {self._rf_key(f): f for f in files if ".rf." in f}
             numbered = [f for f in files if re.fullmatch(r"\d+", Path(f).stem)]
             self._by_num = {int(Path(f).stem): f for f in numbered}

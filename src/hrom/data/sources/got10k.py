@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from hrom.annotations import read_flags
 from hrom.data.tracks import TrackSet, TrackSetBuilder
 from hrom.errors import HromError
 
-from ._util import check_length, read_boxes, read_flags, require_dir, require_file
+from ._util import read_boxes, require_dir, require_file
 
 
 def _split_dir(root: Path, split: str) -> Path:
@@ -39,10 +40,10 @@ def read_got10k(root: str | Path, split: str = "train", name: str = "got10k") ->
         valid = np.ones(len(boxes), dtype=bool)
         absence = seq_dir / "absence.label"
         if absence.is_file():
-            valid &= check_length(read_flags(absence), len(boxes), absence, gt_path) == 0
+            valid &= read_flags(absence, len(boxes), exact=True) == 0
         cover = seq_dir / "cover.label"
         if cover.is_file():
-            valid &= check_length(read_flags(cover), len(boxes), cover, gt_path) > 0
+            valid &= read_flags(cover, len(boxes), exact=True) > 0
         builder.begin_video(str(seq_dir))
         builder.add_track("{:08d}.jpg", np.arange(1, len(boxes) + 1), boxes, valid, label="0")
     return builder.build(str(base))

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hrom.annotations import read_flags
 from hrom.data.tracks import TrackSet, TrackSetBuilder
 from hrom.errors import HromError
 
-from ._util import check_length, read_boxes, read_flags, require_dir, require_file
+from ._util import read_boxes, require_dir, require_file
 
 
 def read_lasot(root: str | Path, test_list: str | Path | None = None, name: str = "lasot") -> TrackSet:
@@ -35,7 +36,7 @@ def read_lasot(root: str | Path, test_list: str | Path | None = None, name: str 
             for label in ("full_occlusion.txt", "out_of_view.txt"):
                 p = seq_dir / label
                 if p.is_file():
-                    valid &= check_length(read_flags(p), len(boxes), p, gt_path) == 0
+                    valid &= read_flags(p, len(boxes), exact=True) == 0
             builder.begin_video(str(seq_dir / "img"))
             builder.add_track("{:08d}.jpg", np.arange(1, len(boxes) + 1), boxes, valid, label="0")
     if not builder.track_pattern:

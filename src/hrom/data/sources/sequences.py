@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
+from hrom.annotations import is_image
 from hrom.data.tracks import TrackSet, TrackSetBuilder
 from hrom.errors import HromError
 
-from ._util import BadEntries, IMAGE_EXTS, Selection, numbered_pattern, read_boxes, require_dir
+from ._util import BadEntries, Selection, numbered_pattern, read_boxes, require_dir
 
 GT_NAMES = ("groundtruth.txt", "groundtruth_rect.txt")
 
@@ -53,7 +53,7 @@ def read_sequences(root: str | Path, name: str = "sequences", skip_bad: bool = F
         raise HromError(f"{root}: no sequence folder with {' or '.join(GT_NAMES)}; expected <seq>/img/*.jpg + <seq>/groundtruth.txt")
     builder = TrackSetBuilder(name)
     for rel, img_dir, gt in tqdm(found, desc=f"reading {name}", unit="seq", disable=None, leave=False):
-        images = sorted((p.name for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_EXTS), key=natural_key)
+        images = sorted((p.name for p in img_dir.iterdir() if is_image(p.name)), key=natural_key)
         boxes = read_boxes(gt)
         if len(boxes) > len(images) or not images:
             bad(f"{gt}: {len(boxes)} boxes but {len(images)} images in {img_dir}; expected one box per image")

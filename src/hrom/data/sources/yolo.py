@@ -12,10 +12,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from hrom.annotations import is_image, number_lines
 from hrom.data.tracks import TrackSet, TrackSetBuilder, escape_pattern
 from hrom.errors import HromError
 
-from ._util import BadEntries, IMAGE_EXTS, Selection, clip_box, image_size, require_dir
+from ._util import BadEntries, Selection, clip_box, image_size, require_dir
 
 
 def _layout(root: Path, split: str) -> tuple[Path, Path]:
@@ -40,13 +41,13 @@ def read_yolo(root: str | Path, split: str = "", name: str = "yolo", skip_bad: b
     walk = sorted(os.walk(image_root))
     for dirpath, _, files in tqdm(walk, desc=f"reading {name}", unit="dir", disable=None, leave=False):
         rel = Path(dirpath).relative_to(image_root)
-        for fname in sorted(f for f in files if f.lower().endswith(IMAGE_EXTS)):
+        for fname in sorted(f for f in files if is_image(f)):
             stem = Path(fname).stem
             label = label_root / rel / f"{stem}.txt"
             if not select(stem) or not label.is_file():
                 continue
             image = Path(dirpath) / fname
-            lines = [(i + 1, ln.split()) for i, ln in enumerate(label.read_text().splitlines()) if ln.strip()]
+            lines = list(number_lines(label))
             if not lines:
                 bad(f"{label}: empty label file; expected 'class cx cy w h' lines (delete it for a background image)")
                 continue
@@ -56,11 +57,11 @@ def read_yolo(root: str | Path, split: str = "", name: str = "yolo", skip_bad: b
                 continue
             W, H = size
             builder.begin_video(dirpath)
-            for lineno, parts in lines:
+            for lineno, text, parts in lines:
                 try:
                     cx, cy, w, h = (float(v) for v in parts[1:5])
                 except ValueError:
-                    bad(f"{label} line {lineno}: expected 'class cx cy w h' (normalised), got {' '.join(parts)!r}")
+                    bad(f"{label} line {lineno}: expected 'class cx cy w h' (normalised), got {text!r}")
                     continue
                 box = [(cx - w / 2) * W, (cy - h / 2) * H, w * W, h * H]
                 clipped = clip_box(box, W, H)

@@ -1,6 +1,6 @@
 """Tracking speed with 1 and 2 PyTorch threads, on an idle CPU and with a busy-loop process beside it.
 
-    .venv/bin/python benchmarks/thread_speed.py [--models hrom,hrom-w18,train:hrom-tiny] [--frames 40] [--threads 1,2] [--busy 1]
+    .venv/bin/python tools/thread_speed.py [--models hrom,hrom-w18,train:hrom-tiny] [--frames 40] [--threads 1,2] [--busy 1]
 
 Why: PyTorch's intra-op pool waits for every thread at each of the network's many small parallel
 regions, so one descheduled thread stalls the whole frame.  These figures chose the default of

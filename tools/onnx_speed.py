@@ -11,7 +11,7 @@ Prints, for one model (default hrom-w18):
   (crop + network + post-processing), and the ratio to OpenCV's NanoTrack (cv2.TrackerNano
   with ../shared/peers/nanotrack_v2) on those frames.
 
-    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/onnx_speed.py --model hrom-w18 --frames 40
+    OMP_NUM_THREADS=2 .venv/bin/python tools/onnx_speed.py --model hrom-w18 --frames 40
 
 Other processes sharing the CPU lower every number (the ceiling too): compare rows of one run.
 On a busy machine PyTorch with 2 threads collapses (each of its many small parallel regions waits
@@ -172,7 +172,7 @@ def main() -> int:
 
     import cv2
 
-    from hrom.models.checkpoint import resolve_model
+    from hrom.models import create_model
     from hrom.models.flops import count_flops
     from hrom.tracking import create_tracker
 
@@ -186,7 +186,7 @@ def main() -> int:
           f"avx512f={'avx512f' in flags} avx512_bf16={'avx512_bf16' in flags} amx={'amx_bf16' in flags}")
 
     torch.manual_seed(0)
-    model = resolve_model(args.model, "cpu").eval()
+    model = create_model(args.model).model.eval()
     flops = count_flops(model)["search"]
     ceil_start = matmul_ceiling(args.threads)
     print("matmul ceiling (start): " + ", ".join(f"{k} {v:.0f}" for k, v in ceil_start.items()) + " GFLOP/s")

@@ -4,8 +4,8 @@ Runs ``hrom eval run`` + ``hrom eval report`` for every tracker on OTB (7 sequen
 workspace (bag, one-pass protocol) and UAV123_10fps (building5), then prints one table: success
 AUC, precision at 20 px and fps per benchmark and over all sequences (sequence-weighted).
 
-    python benchmarks/bundled_eval.py --out runs/bundled_eval            # bundled weights + OpenCV
-    python benchmarks/bundled_eval.py --trackers runs/x/checkpoints/epoch_05.pt kcf --out /tmp/e
+    python tools/bundled_eval.py --out runs/bundled_eval            # bundled weights + OpenCV
+    python tools/bundled_eval.py --trackers runs/x/checkpoints/epoch_05.pt kcf --out /tmp/e
 """
 
 from __future__ import annotations

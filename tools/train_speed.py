@@ -4,7 +4,7 @@ Measures forward + loss + backward + clipped SGD step on a fixed batch (data loa
 see the log's pairs/s for the full pipeline), in both phases of the schedule: warm-up (backbone
 frozen, BN in eval) and end-to-end.
 
-    .venv/bin/python benchmarks/train_speed.py --model hrom-tiny hrom-w18 --batch-size 4 --iters 3
+    .venv/bin/python tools/train_speed.py --model hrom-tiny hrom-w18 --batch-size 4 --iters 3
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 100 sequences x 1,000 frames (UAV123 convention, some NaN ground-truth rows). Both sides read the
 result and time files from disk; got10k's plotting is switched off so only scoring is timed.
-Usage: python benchmarks/score_speed.py [--seqs 100] [--frames 1000] [--repeat 3]
+Usage: python tools/score_speed.py [--seqs 100] [--frames 1000] [--repeat 3]
 """
 
 from __future__ import annotations

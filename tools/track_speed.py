@@ -1,6 +1,6 @@
 """Tracking speed of HROM presets against OpenCV's trackers, in one process on the same frames.
 
-    .venv/bin/python benchmarks/track_speed.py [--frames 50] [--trackers hrom-w18,hrom-w18@onnx,nano,kcf]
+    .venv/bin/python tools/track_speed.py [--frames 50] [--trackers hrom-w18,hrom-w18@onnx,nano,kcf]
 
 ``SPEC@BACKEND`` runs an HROM spec on another network backend (``hrom-w18@onnx``: ONNX Runtime).
 
@@ -76,10 +76,10 @@ def search_gflop(tracker) -> float | None:
     backend = getattr(tracker, "backend", None)
     model = getattr(backend, "model", None)
     if model is None and isinstance(getattr(backend, "config", None), dict):  # OnnxBackend: the exported config
-        from hrom.config import from_dict
-        from hrom.models import ModelConfig, build_model
+        from hrom.models import build_model
+        from hrom.models.config import model_config_from_dict
 
-        model = build_model(from_dict(ModelConfig, backend.config))
+        model = build_model(model_config_from_dict(backend.config))
     if model is None:
         return None
     try:

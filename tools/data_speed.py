@@ -3,7 +3,12 @@
 Uses ``<repo>/../shared/data/train`` (coco128 + got10k_uav) when present, else the synthetic
 source.  Prints the figures; nothing is asserted (speed is machine dependent).
 
-    python benchmarks/data_speed.py [--pairs 300] [--workers 2] [--cache]
+    python tools/data_speed.py [--pairs 300] [--workers 2] [--cache]
+    python tools/data_speed.py --prepared configs/extra/prepare_video.yaml --crops data_local/crops
+
+``--prepared``: for each source of a ``hrom data prepare`` config whose crop cache exists under
+``--crops``, pairs/s of training from its raw frames (decoding images or video) against pairs/s
+from the cache (the ``pysot`` source over ``<crops>/<name>``), measured in the same run.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ def sources() -> list[SourceConfig]:
     return [SourceConfig(type="synthetic", num_sequences=32, num_frames=100)]
 
 
-def per_worker(cfg: DataConfig, n: int, label: str) -> None:
+def per_worker(cfg: DataConfig, n: int, label: str) -> float:
     ds = TrackingPairDataset(cfg)
     ds[0]  # warm-up (imports, first decode)
     t = time.perf_counter()
@@ -42,6 +47,28 @@ def per_worker(cfg: DataConfig, n: int, label: str) -> None:
         ds[i]
     dt = time.perf_counter() - t
     print(f"{label:<40s} {n / dt:7.1f} pairs/s  ({1000 * dt / n:.1f} ms/pair, 1 process, 1 thread)")
+    return n / dt
+
+
+def raw_vs_cache(prepare_config: str, crops: Path, n: int) -> None:
+    """Raw frames against the crop cache, source by source (same pairs count, same process)."""
+    from hrom.config import load_config
+    from hrom.data.prepare import PrepareConfig
+
+    cfg = load_config(PrepareConfig, prepare_config)
+    rows = []
+    for src in cfg.sources:
+        cache = crops / src.label
+        if not (cache / "train.json").is_file():
+            print(f"{src.label}: no crop cache at {cache} (hrom data prepare first); skipped")
+            continue
+        raw = per_worker(DataConfig(sources=[src], samples_per_epoch=n), n, f"{src.label}: raw {src.type}")
+        cached = per_worker(DataConfig(sources=[SourceConfig(type="pysot", name=src.label, root=str(cache))],
+                                       samples_per_epoch=n), n, f"{src.label}: crop cache")
+        rows.append((src.label, src.type, raw, cached))
+    print(f"\n| source | raw type | raw pairs/s | cache pairs/s | cache / raw |\n|---|---|---|---|---|")
+    for label, kind, raw, cached in rows:
+        print(f"| {label} | {kind} | {raw:.1f} | {cached:.1f} | {cached / raw:.1f}x |")
 
 
 def loader(cfg: DataConfig, workers: int, batch: int) -> None:
@@ -63,9 +90,14 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--cache", action="store_true", help="also time the on-disk crop cache (cold and warm)")
+    ap.add_argument("--prepared", metavar="PREPARE_YAML", help="raw frames vs hrom data prepare's crop cache, per source")
+    ap.add_argument("--crops", default="data_local/crops", help="--out of hrom data prepare (with --prepared)")
     args = ap.parse_args()
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
+    if args.prepared:
+        raw_vs_cache(args.prepared, Path(args.crops), args.pairs)
+        return
     cfg = DataConfig(sources=sources(), samples_per_epoch=args.pairs)
     print(f"cpu cores: {os.cpu_count()}, opencv {cv2.__version__}, torch {torch.__version__}")
     per_worker(cfg, args.pairs, "raw frames, full augmentation")
