@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from pathlib import Path
 
 import cv2
@@ -31,6 +30,7 @@ from hrom.data.sources import box_in_crop, load_source
 from hrom.data.tracks import TrackSet
 from hrom.errors import HromError
 from hrom.geometry import crop_transform, mean_color, warp_crop
+from hrom.io import atomic_write_bytes
 from hrom.models.config import ModelConfig
 from hrom.models.head_geometry import HeadGeometry
 
@@ -190,10 +190,9 @@ class TrackingPairDataset(Dataset):
             raw = src.read_image(path)
             m, _ = crop_transform(box, c, z_size, cfg.context_amount)
             img = warp_crop(raw, m, c, mean_color(raw))
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(f".{key}.{os.getpid()}.tmp.jpg")
-            if cv2.imwrite(str(tmp), img, [cv2.IMWRITE_JPEG_QUALITY, 95]):
-                os.replace(tmp, cached)
+            ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            if ok:
+                atomic_write_bytes(cached, jpeg.tobytes())
         return img, cbox
 
     def _cache_crop_size(self) -> int:
