@@ -33,12 +33,14 @@ def plot_eval_curve(log_path: str | Path, out_png: str | Path, title: str = "val
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     for k in keys:
         pts = [(e["epoch"], e[k]) for e in events if k in e]
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=k)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_ylabel("score")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
