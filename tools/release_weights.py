@@ -1,0 +1,62 @@
+"""Turn a training checkpoint into shippable weights: network + tracker hyper-parameters + what
+made it (run, data, pairs, hours), without the optimizer and RNG state of ``train_state``.
+
+    python tools/release_weights.py runs/x/checkpoints/epoch_12.pt --hp tune/val/best_hp.yaml \
+        --run runs/x --out src/hrom/assets/hrom_bundled.pt
+
+``--hp``: a ``--hp`` YAML (``hrom tune``'s ``best_hp.yaml``) or preset; default: the checkpoint's
+own ``tracker_hp``, else ``default``. Prints the provenance it stored and the file size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+from hrom.config import to_dict
+from hrom.models import create_model
+from hrom.models.checkpoint import read_checkpoint, save_checkpoint
+from hrom.tracking.config import resolve_tracker_config
+
+GAP_S = 600  # log records further apart than this belong to different sittings (a restart)
+
+
+def run_summary(run: Path, upto_iter: int) -> dict:
+    """Pairs seen and training hours up to ``upto_iter``, from RUN_DIR/log.jsonl (restarts excluded)."""
+    recs = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()]
+    steps = sorted((r for r in recs if "loss" in r and r["iter"] <= upto_iter), key=lambda r: r["time"])
+    seconds = sum(b["time"] - a["time"] for a, b in zip(steps, steps[1:]) if b["time"] - a["time"] < GAP_S)
+    evals = [{k: r[k] for k in r if k not in ("event", "time")} for r in recs if r.get("event") == "eval"]
+    return {"run": str(run), "training_hours": round(seconds / 3600, 2), "eval": evals}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("checkpoint")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--hp", default=None, help="tracker hyper-parameters (YAML or preset); default: the checkpoint's")
+    ap.add_argument("--run", default=None, help="the run folder (log.jsonl, config.yaml) to summarise")
+    args = ap.parse_args()
+
+    ckpt = read_checkpoint(args.checkpoint)
+    loaded = create_model(args.checkpoint)
+    hp = resolve_tracker_config(args.hp, ckpt.get("tracker_hp"), loaded.geometry)
+    st = ckpt.get("train_state") or {}
+    extra = {"source_checkpoint": Path(args.checkpoint).name,
+             "source_sha256": hashlib.sha256(Path(args.checkpoint).read_bytes()).hexdigest()}
+    if st:
+        cfg = st.get("config", {})
+        extra.update(epochs=st["epoch"], iterations=st["global_iter"],
+                     pairs=st["global_iter"] * cfg.get("batch_size", 0) * st.get("world_size", 1),
+                     data=[s.get("name") or s.get("type") for s in cfg.get("data", {}).get("sources", [])])
+    if args.run:
+        extra.update(run_summary(Path(args.run), int(st.get("global_iter", 1 << 62))))
+    out = save_checkpoint(loaded, args.out, tracker_hp=to_dict(hp), extra=extra)
+    print(json.dumps({k: v for k, v in extra.items() if k != "eval"}, indent=1))
+    print(f"{out}: {out.stat().st_size / 2**20:.2f} MiB, tracker_hp {to_dict(hp)}")
+
+
+if __name__ == "__main__":
+    main()
