@@ -286,7 +286,7 @@ def test_another_search_in_the_same_out_is_refused(tuned, otb_root, tmp_path):
         assert code == 2 and err.count("\n") == 1 and "holds another search" in err and "--overwrite" in err, err
     assert (out / "trials.jsonl").read_text() == before
     code, stdout, err = _tune(otb_root, out, "--penalty-k", "0.1", "--lr", "0.4", "--sequences", "Crossing",
-                              "--overwrite")
+                              "--hp", "default", "--overwrite")  # window_influence: the default preset's
     assert code == 0 and "1 trials on 1 sequences (1 run now)" in stdout, err
     assert list(_journal(out)) == ["k0.1_w0.44_lr0.4"] and sorted(p.name for p in (out / "trials").iterdir()) == [
         "k0.1_w0.44_lr0.4"]

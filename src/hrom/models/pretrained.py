@@ -70,4 +70,4 @@ def _bundled() -> Path | None:
 
 
 register_pretrained("hrom-tiny.bundled", _bundled, aliases=("hrom",),
-                    note="trained on this project's CPU machine (COCO128 + UAV123_10fps); see assets/hrom_bundled.md")
+                    note="trained from scratch on this project's CPU machine (the extra real data); see assets/hrom_bundled.md")
