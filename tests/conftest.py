@@ -1,7 +1,9 @@
-"""Shared fixtures: the real data next to the repository, and a small seeded model."""
+"""Shared fixtures: the real data next to the repository, a small seeded model, one torch thread,
+and a folder nothing can be written to."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,19 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture()
+def readonly_dir(tmp_path) -> Path:
+    """A folder nothing can be created in: chmod 555 for a normal user; root ignores file modes, so
+    for root /proc (no regular files can be created there)."""
+    if os.geteuid() != 0:
+        d = tmp_path / "ro"
+        d.mkdir()
+        d.chmod(0o555)
+        yield d
+        d.chmod(0o755)
+        return
+    if not Path("/proc/self").is_dir():
+        pytest.skip("running as root without /proc: no read-only folder to test with")
+    yield Path("/proc")

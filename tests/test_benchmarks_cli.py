@@ -38,22 +38,12 @@ def test_name_cannot_leave_results(tmp_path, capsys, name):
     assert not (tmp_path / "res").exists() and not (tmp_path / "x").exists() and not (tmp_path / "abs").exists()
 
 
-def _read_only(tmp_path: Path) -> Path:
-    """A folder nobody can write to (root ignores permission bits, so /proc/self for root)."""
-    if os.geteuid() == 0:
-        return Path("/proc/self")
-    d = tmp_path / "ro"
-    d.mkdir()
-    d.chmod(0o500)
-    return d
-
-
 @pytest.mark.parametrize("case", ["file", "parent_is_file", "read_only"])
-def test_unwritable_results_and_out(tmp_path, capsys, case):
+def test_unwritable_results_and_out(tmp_path, capsys, case, readonly_dir):
     make_otb(tmp_path / "otb")
     (tmp_path / "afile").write_text("x")
     target = {"file": tmp_path / "afile", "parent_is_file": tmp_path / "afile" / "sub",
-              "read_only": _read_only(tmp_path) / "results"}[case]
+              "read_only": readonly_dir / "results"}[case]
     # a tracker that cannot be built: the output check must come first, before any work
     code, err = _run(["run", "--benchmark", "otb100", "--root", str(tmp_path / "otb"), "--partial",
                       "--tracker", str(tmp_path / "missing.pt"), "--results", str(target), "--quiet"], capsys)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,6 @@ from hrom.io import check_writable_dir, check_writable_file
 REPO = Path(__file__).resolve().parent.parent
 CLIP = REPO / "src" / "hrom" / "assets" / "demo" / "bag_clip.avi"
 TINY = REPO / "configs" / "tiny_synthetic.yaml"
-
-
-@pytest.fixture()
-def readonly_dir(tmp_path) -> Path:
-    """A folder nothing can be created in: chmod 555 for a normal user; root ignores file modes, so
-    for root /proc (no regular files can be created there)."""
-    if os.geteuid() != 0:
-        d = tmp_path / "ro"
-        d.mkdir()
-        d.chmod(0o555)
-        yield d
-        d.chmod(0o755)
-        return
-    if not Path("/proc/self").is_dir():
-        pytest.skip("running as root without /proc: no read-only folder to test with")
-    yield Path("/proc")
 
 
 def _bad_places(tmp_path: Path, readonly: Path) -> dict[str, Path]:

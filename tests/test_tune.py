@@ -79,18 +79,10 @@ def test_grid_and_random_points():
 
 # ---- bad input through the command line (no data needed) ------------------------------------------
 
-def _read_only(tmp_path: Path) -> Path:
-    if os.geteuid() == 0:
-        return Path("/proc/self")
-    d = tmp_path / "ro"
-    d.mkdir()
-    d.chmod(0o500)
-    return d
-
 
 @pytest.mark.parametrize("case", ["range", "empty", "benchmark", "root", "out", "kcf", "preset", "nothing",
                                   "trials", "got10k_test", "same_checkpoint"])
-def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case, readonly_dir):
     from hrom.models.checkpoint import bundled_checkpoint
 
     out = tmp_path / "out"
@@ -108,7 +100,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     elif case == "root":
         argv["root"] = str(tmp_path / "missing")
     elif case == "out":
-        argv["out"] = str(_read_only(tmp_path) / "out")
+        argv["out"] = str(readonly_dir / "out")
     elif case in ("kcf", "preset"):
         argv["tracker"] = {"kcf": "kcf", "preset": "hrom-tiny"}[case]
     elif case == "nothing":
