@@ -3,7 +3,7 @@
 Every command (``track``, ``export``, ``info``, ``eval run``, ``tune``) and the Python API
 (``create_tracker``, ``build_model``, ``hrom.load_model``) resolve names here:
 
-- a preset (``hrom-w18``): the architecture, freshly initialised (``pretrained=True``: its
+- a preset (``hrom-w18``): the architecture, freshly initialised (with ``pretrained`` set: its
   default pretrained tag);
 - a pretrained tag ``<preset>.<tag>`` (``hrom-tiny.bundled``) or an alias (``hrom``): weights
   shipped with hrom (``pretrained=False``: the tag's architecture, freshly initialised);
@@ -25,7 +25,7 @@ from hrom.models.loaded import LoadedModel
 
 
 def list_models(pretrained: bool = False) -> list[str]:
-    """Preset names, or (``pretrained=True``) the pretrained tags and aliases."""
+    """Preset names, or (``pretrained``) the local pretrained tags and aliases."""
     return [*tags.PRETRAINED, *tags.ALIASES] if pretrained else list(PRESETS)
 
 
@@ -50,7 +50,7 @@ def checkpoint_file(spec: str | Path) -> Path | None:
 
 def unknown_model_error(spec: str | Path) -> HromError:
     return HromError(f"{spec}: neither a model preset ({', '.join(PRESETS)}), pretrained weights "
-                     f"({', '.join(list_models(pretrained=True))}) nor an existing checkpoint file")
+                     f"({', '.join(list_models(True))}) nor an existing checkpoint file")
 
 
 def create_model(name: str | Path | None = None, *, pretrained: bool | None = None,

@@ -48,7 +48,7 @@ def canonical(name: str) -> str:
 
 
 def default_tag(architecture: str) -> str | None:
-    """The first tag registered for a preset (what ``pretrained=True`` loads), or None."""
+    """The first tag registered for a preset (what a set ``pretrained`` flag loads, from the local file), or None."""
     return next((t for t, w in PRETRAINED.items() if w.architecture == architecture), None)
 
 
