@@ -126,14 +126,20 @@ def test_bad_eval_settings_fail_before_training(tmp_path):
         make_eval_hook(EvalConfig(benchmark="otb100", root=str(tmp_path / "missing")), tmp_path)
     with pytest.raises(HromError, match="unknown benchmark 'nope'"):
         make_eval_hook(EvalConfig(benchmark="nope", root=str(tmp_path)), tmp_path)
+    with pytest.raises(HromError, match="eval.hp='fast'.*unknown tracker hyper-parameter preset"):
+        make_eval_hook(EvalConfig(benchmark="otb100", root=str(tmp_path), hp="fast"), tmp_path)
     assert [e for e in range(1, 8) if wants_eval(EvalConfig(every_epochs=2, start_epoch=3), e)] == [3, 5, 7]
 
 
 def test_eval_hook_with_the_benchmark_toolkit_on_a_real_sequence(tmp_path, shared_dir):
+    hp = tmp_path / "best_hp.yaml"
+    hp.write_text("penalty_k: 0.3\nwindow_influence: 0.05\nlr: 0.1\n")
     cfg = tiny_config(iters_per_epoch=1, schedule={"epochs": 1, "warmup_epochs": 1},
                       eval={"benchmark": "otb100", "root": str(shared_dir / "data" / "otb"), "sequences": ["Football1"],
-                            "partial": True})
+                            "partial": True, "hp": str(hp)})
     Trainer(cfg, tmp_path, dataset=SquarePairs(4)).run()
+    record = json.loads((tmp_path / "eval" / "OTB100" / "epoch_01" / "hrom_run.json").read_text())
+    assert record["hp_file"] == str(hp)  # the tuned values, not the default preset
     result = tmp_path / "eval" / "OTB100" / "epoch_01" / "Football1.txt"
     frames = len((shared_dir / "data" / "otb" / "Football1" / "groundtruth_rect.txt").read_text().split())  # OTB range 1-74
     assert len(result.read_text().splitlines()) == frames

@@ -53,6 +53,10 @@ class EvalConfig:
     root: str = ""  # its dataset folder
     sequences: list[str] = field(default_factory=list)  # a subset, for a quick check; empty: all
     partial: bool = False  # accept a root that holds only some of the benchmark's sequences
+    # tracker hyper-parameters for these evaluations: a preset or a YAML file (e.g. hrom tune's
+    # best_hp.yaml); empty: the 'default' preset.  A weak early network ranks very differently
+    # under pysot's defaults than under tuned values, so epochs are best compared with the latter.
+    hp: str = ""
     every_epochs: int = 1
     start_epoch: int = 1
 

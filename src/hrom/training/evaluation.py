@@ -3,7 +3,8 @@
 ``make_eval_hook`` builds the default one from ``eval.*`` with the evaluation toolkit in
 ``hrom.benchmarks`` (imported only when evaluation is asked for): it tracks every (selected)
 sequence of ``eval.benchmark`` under ``eval.root`` with the epoch checkpoint, writes the results
-to ``RUN_DIR/eval/`` (tracker name ``epoch_XX``) and returns the overall scores (success AUC,
+to ``RUN_DIR/eval/`` (tracker name ``epoch_XX``), with the tracker hyper-parameters ``eval.hp``
+(a preset or YAML file; empty: ``default``), and returns the overall scores (success AUC,
 precision, ... or EAO for VOT).
 """
 
@@ -24,8 +25,14 @@ def make_eval_hook(cfg: EvalConfig, results_dir: str | Path) -> EvalHook | None:
     if not cfg.benchmark:
         return None
     from hrom.benchmarks import evaluate, open_benchmark, run_benchmark
-    from hrom.benchmarks.runner import select_sequences
+    from hrom.benchmarks.runner import TrackerSpec, select_sequences
+    from hrom.tracking.config import resolve_tracker_config
 
+    hp = cfg.hp or "default"
+    try:
+        resolve_tracker_config(hp)
+    except HromError as exc:
+        raise HromError(f"eval.hp={hp!r}: {exc}") from None
     try:
         select_sequences(open_benchmark(cfg.benchmark, cfg.root, partial=cfg.partial), cfg.sequences or None)
     except HromError as exc:
@@ -33,7 +40,7 @@ def make_eval_hook(cfg: EvalConfig, results_dir: str | Path) -> EvalHook | None:
 
     def hook(checkpoint: Path, epoch: int) -> dict:
         name = f"epoch_{epoch:02d}"
-        run_benchmark(str(checkpoint), cfg.benchmark, cfg.root, results_dir, tracker_name=name,
+        run_benchmark(TrackerSpec(str(checkpoint), hp=hp), cfg.benchmark, cfg.root, results_dir, tracker_name=name,
                       sequences=cfg.sequences or None, partial=cfg.partial, progress=False)
         report = evaluate(cfg.benchmark, cfg.root, results_dir, trackers=[name], sequences=cfg.sequences or None,
                           partial=cfg.partial)
