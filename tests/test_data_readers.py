@@ -227,6 +227,52 @@ def test_pysot_crops_reader_maps_boxes_into_the_crop(tmp_path):
         read_pysot_crops(tmp_path)
 
 
+def test_include_and_exclude_apply_to_every_real_source_type(tmp_path):
+    """A held-out split given as ``exclude`` must leave the training index of every format (it
+    used to be ignored silently by the VID / DET / GOT-10k / LaSOT / pysot readers)."""
+    from hrom.data.config import SOURCE_TYPES
+    from hrom.data.sources import READERS
+
+    assert set(READERS) == set(SOURCE_TYPES)
+    got = tmp_path / "got"
+    write_got10k_layout(got, SyntheticSpec(num_sequences=3, num_frames=4))
+    names = (got / "train" / "list.txt").read_text().split()
+    lasot = tmp_path / "lasot"
+    for name in ("cat-1", "cat-2"):
+        _jpg(lasot / "cat" / name / "img" / "00000001.jpg")
+        (lasot / "cat" / name / "groundtruth.txt").write_text("1,1,5,5\n")
+    (lasot / "testing_set.txt").write_text("none\n")
+    vid = tmp_path / "vid"
+    for snip in ("snip_a", "snip_b"):
+        _voc(vid / "Annotations/VID/train/batch" / snip / "000000.xml", "000000", [(0, 1, 1, 9, 9)])
+    (vid / "Data/VID/train").mkdir(parents=True)
+    det = tmp_path / "det"
+    for stem in ("n1_1", "n1_2"):
+        _voc(det / "Annotations/DET/train/n1" / f"{stem}.xml", stem, [(None, 1, 1, 9, 9)])
+    (det / "Data/DET/train").mkdir(parents=True)
+    crops = tmp_path / "crops"
+    (crops / "crop511").mkdir(parents=True)
+    (crops / "train.json").write_text(json.dumps({f"src/{v}": {"0": {"000000": [1, 1, 9, 9]}} for v in ("vid_u", "vid_w")}))
+    cases = {"got10k": (got, names[1], 3), "lasot": (lasot, "cat-2", 2), "vid": (vid, "snip_b", 2), "det": (det, "n1_2", 2),
+             "pysot": (crops, "vid_w", 2)}
+    for kind, (root, held_out, total) in cases.items():
+        full = load_source(SourceConfig(type=kind, root=str(root)))
+        kept = load_source(SourceConfig(type=kind, root=str(root), exclude=[held_out]))
+        only = load_source(SourceConfig(type=kind, root=str(root), include=[held_out]))
+        assert (len(full), len(kept), len(only)) == (total, total - 1, 1), kind
+        assert not any(held_out in t.frames[0] for t in kept) and held_out in only[0].frames[0], kind
+    with pytest.raises(HromError, match="include / exclude leave no sequence"):
+        load_source(SourceConfig(type="got10k", root=str(got), include=["nope"]))
+
+
+def test_source_options_a_type_cannot_honour_are_refused(tmp_path):
+    with pytest.raises(HromError, match=r"data.sources\[0\].skip_bad: not supported by got10k sources"):
+        DataConfig(sources=[SourceConfig(type="got10k", root=str(tmp_path), skip_bad=True)]).validate()
+    with pytest.raises(HromError, match=r"data.sources\[0\]: include / exclude name real sequences"):
+        DataConfig(sources=[SourceConfig(type="synthetic", exclude=["x"])]).validate()
+    DataConfig(sources=[SourceConfig(type="voc", root=str(tmp_path), skip_bad=True)]).validate()
+
+
 def test_index_cache_roundtrip(tmp_path):
     _got(tmp_path / "got")
     cfg = SourceConfig(type="got10k", root=str(tmp_path / "got"), name="g")

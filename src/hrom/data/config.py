@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from hrom.errors import HromError
 
 SOURCE_TYPES = ("coco", "vid", "det", "got10k", "lasot", "pysot", "voc", "yolo", "masks", "sequences", "video", "synthetic")
+# Readers that check each annotation entry and can skip the bad ones with a count (``skip_bad``);
+# the large curated sets (VID, DET, GOT-10k, LaSOT, pysot crops) stop at the first bad entry.
+SKIP_BAD_TYPES = ("coco", "voc", "yolo", "masks", "sequences", "video")
 
 
 @dataclass
@@ -95,6 +98,11 @@ class DataConfig:
             where = f"data.sources[{i}]"
             if src.type not in SOURCE_TYPES:
                 raise HromError(f"{where}.type: unknown source type {src.type!r}; expected one of {', '.join(SOURCE_TYPES)}")
+            if src.skip_bad and src.type not in SKIP_BAD_TYPES:
+                raise HromError(f"{where}.skip_bad: not supported by {src.type} sources (they stop at the first bad "
+                                f"entry); supported by {', '.join(SKIP_BAD_TYPES)}")
+            if src.type == "synthetic" and (src.include or src.exclude):
+                raise HromError(f"{where}: include / exclude name real sequences; a synthetic source has none")
             if src.type != "synthetic" and not src.root:
                 raise HromError(f"{where}.root: empty; expected the {src.type} dataset folder")
             if not src.weight > 0:

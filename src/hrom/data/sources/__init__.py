@@ -1,6 +1,7 @@
 """Readers of the training datasets, each returning a :class:`~hrom.data.tracks.TrackSet`.
 
-``load_source`` dispatches on ``SourceConfig.type`` and, with a cache folder, keeps the parsed
+``load_source`` reads a ``SourceConfig`` with the reader ``READERS[type]`` (every real source
+honours ``include`` / ``exclude``) and, with a cache folder, keeps the parsed
 annotation index as ``<cache>/index-<name>-<hash>.npz`` so large sources (VID: ~1M XML files)
 are parsed once.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Callable
 
 from hrom.data.config import SourceConfig
 from hrom.data.tracks import TrackSet
@@ -27,6 +29,7 @@ from .voc import read_voc
 from .yolo import read_yolo
 
 __all__ = [
+    "READERS",
     "box_in_crop",
     "load_source",
     "read_coco",
@@ -43,36 +46,37 @@ __all__ = [
 ]
 
 
-def _read(src: SourceConfig) -> TrackSet:
-    name = src.label
-    common = dict(name=name, skip_bad=src.skip_bad, select=Selection(src.include, src.exclude))
-    if src.type == "coco":
-        return read_coco(src.root, src.split or "train2017", images=src.images, anno=src.anno, **common)
-    if src.type == "voc":
-        return read_voc(src.root, images=src.images, **common)
-    if src.type == "yolo":
-        return read_yolo(src.root, src.split, **common)
-    if src.type == "masks":
-        return read_masks(src.root, **common)
-    if src.type == "sequences":
-        return read_sequences(src.root, **common)
-    if src.type == "video":
-        return read_videos(src.root, src.anno, **common)
-    if src.type == "vid":
-        return read_imagenet_vid(src.root, src.split or "train", name=name)
-    if src.type == "det":
-        return read_imagenet_det(src.root, src.split or "train", name=name)
-    if src.type == "got10k":
-        return read_got10k(src.root, src.split or "train", name=name)
-    if src.type == "lasot":
-        return read_lasot(src.root, src.anno or None, name=name)
-    if src.type == "pysot":
-        return read_pysot_crops(src.root, src.anno or None, name=name)
-    if src.type == "synthetic":
-        from hrom.data.synthetic import SyntheticSpec, synthetic_source
+def _synthetic(src: SourceConfig, select: Selection) -> TrackSet:
+    from hrom.data.synthetic import SyntheticSpec, synthetic_source
 
-        return synthetic_source(SyntheticSpec(num_sequences=src.num_sequences, num_frames=src.num_frames), name)
-    raise HromError(f"source {name}: unknown type {src.type!r}")
+    return synthetic_source(SyntheticSpec(num_sequences=src.num_sequences, num_frames=src.num_frames), src.label)
+
+
+# type -> reader(src, selection): the one table of training formats (SOURCE_TYPES names the same keys;
+# skip_bad goes to the SKIP_BAD_TYPES readers only, DataConfig.validate refuses it elsewhere).
+READERS: dict[str, Callable[[SourceConfig, Selection], TrackSet]] = {
+    "coco": lambda src, sel: read_coco(src.root, src.split or "train2017", images=src.images, anno=src.anno,
+                                       name=src.label, select=sel, skip_bad=src.skip_bad),
+    "voc": lambda src, sel: read_voc(src.root, images=src.images, name=src.label, select=sel, skip_bad=src.skip_bad),
+    "yolo": lambda src, sel: read_yolo(src.root, src.split, name=src.label, select=sel, skip_bad=src.skip_bad),
+    "masks": lambda src, sel: read_masks(src.root, name=src.label, select=sel, skip_bad=src.skip_bad),
+    "sequences": lambda src, sel: read_sequences(src.root, name=src.label, select=sel, skip_bad=src.skip_bad),
+    "video": lambda src, sel: read_videos(src.root, src.anno, name=src.label, select=sel, skip_bad=src.skip_bad),
+    "vid": lambda src, sel: read_imagenet_vid(src.root, src.split or "train", name=src.label, select=sel),
+    "det": lambda src, sel: read_imagenet_det(src.root, src.split or "train", name=src.label, select=sel),
+    "got10k": lambda src, sel: read_got10k(src.root, src.split or "train", name=src.label, select=sel),
+    "lasot": lambda src, sel: read_lasot(src.root, src.anno or None, name=src.label, select=sel),
+    "pysot": lambda src, sel: read_pysot_crops(src.root, src.anno or None, name=src.label, select=sel),
+    "synthetic": _synthetic,
+}
+
+
+def _read(src: SourceConfig) -> TrackSet:
+    try:
+        reader = READERS[src.type]
+    except KeyError:
+        raise HromError(f"source {src.label}: unknown type {src.type!r}; expected one of {', '.join(READERS)}") from None
+    return reader(src, Selection(src.include, src.exclude))
 
 
 def load_source(src: SourceConfig, cache_dir: str | Path | None = None) -> TrackSet:

@@ -11,7 +11,7 @@ from hrom.annotations import read_flags
 from hrom.data.tracks import TrackSet, TrackSetBuilder
 from hrom.errors import HromError
 
-from ._util import read_boxes, require_dir, require_file
+from ._util import Selection, read_boxes, require_dir, require_file
 
 
 def _split_dir(root: Path, split: str) -> Path:
@@ -23,15 +23,19 @@ def _split_dir(root: Path, split: str) -> Path:
     raise HromError(f"{root}: no {split}/list.txt or list.txt; expected the GOT-10k root or its {split} folder")
 
 
-def read_got10k(root: str | Path, split: str = "train", name: str = "got10k") -> TrackSet:
+def read_got10k(root: str | Path, split: str = "train", name: str = "got10k", select: Selection = Selection()) -> TrackSet:
     """Frames ``<seq>/00000001.jpg``; a frame is used when its box is finite with w, h > 0,
-    ``absence.label`` is 0 and ``cover.label`` (when present) is above 0."""
+    ``absence.label`` is 0 and ``cover.label`` (when present) is above 0.  ``select``: which
+    sequence names of ``list.txt`` to read."""
     root = Path(root)
     require_dir(root, "the GOT-10k root (with train/list.txt)")
     base = _split_dir(root, split or "train")
     names = [s.strip() for s in (base / "list.txt").read_text().splitlines() if s.strip()]
     if not names:
         raise HromError(f"{base / 'list.txt'}: empty; expected one sequence name per line")
+    names = [n for n in names if select(n)]
+    if not names:
+        raise HromError(f"{base / 'list.txt'}: include / exclude leave no sequence of source {name}")
     builder = TrackSetBuilder(name)
     for seq in tqdm(names, desc=f"reading {name}", unit="seq", disable=None, leave=False):
         seq_dir = require_dir(base / seq, f"sequence {seq} listed in {base / 'list.txt'}")

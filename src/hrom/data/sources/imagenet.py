@@ -11,7 +11,7 @@ from tqdm import tqdm
 from hrom.data.tracks import TrackSet, TrackSetBuilder, escape_pattern
 from hrom.errors import HromError
 
-from ._util import require_dir
+from ._util import Selection, require_dir
 from .voc import parse_voc as _parse_voc
 
 
@@ -27,11 +27,11 @@ def _xml_dirs(anno_root: Path) -> list[tuple[Path, list[str]]]:
     return out
 
 
-def read_imagenet_vid(root: str | Path, split: str = "train", name: str = "vid") -> TrackSet:
+def read_imagenet_vid(root: str | Path, split: str = "train", name: str = "vid", select: Selection = Selection()) -> TrackSet:
     """``<root>/Data/VID/<split>/[<batch>/]<snippet>/000000.JPEG`` + ``Annotations/VID/...`` XML.
 
     One track per (snippet, trackid); frames where the object is not annotated are simply
-    absent from the track.
+    absent from the track.  ``select``: snippet names (or their ``<batch>/<snippet>`` path).
     """
     root = Path(root)
     require_dir(root, "the ILSVRC2015 root (with Data/VID and Annotations/VID)")
@@ -41,6 +41,8 @@ def read_imagenet_vid(root: str | Path, split: str = "train", name: str = "vid")
     builder = TrackSetBuilder(name)
     for xml_dir, xmls in tqdm(_xml_dirs(anno_root), desc=f"reading {name}", unit="snippet", disable=None, leave=False):
         rel = xml_dir.relative_to(anno_root)
+        if not select(rel.name, rel.as_posix()):
+            continue
         tracks: dict[str, tuple[list[int], list[list[float]]]] = {}
         for fname in xmls:
             stem = Path(fname).stem
@@ -61,10 +63,11 @@ def read_imagenet_vid(root: str | Path, split: str = "train", name: str = "vid")
     return builder.build(str(anno_root))
 
 
-def read_imagenet_det(root: str | Path, split: str = "train", name: str = "det") -> TrackSet:
+def read_imagenet_det(root: str | Path, split: str = "train", name: str = "det", select: Selection = Selection()) -> TrackSet:
     """``<root>/Data/DET/<split>/.../<image>.JPEG`` + ``Annotations/DET/<split>/.../<image>.xml``.
 
-    Each object is a one-frame track; images without objects are skipped.
+    Each object is a one-frame track; images without objects are skipped.  ``select``: image
+    file stems.
     """
     root = Path(root)
     require_dir(root, "the ILSVRC2015 root (with Data/DET and Annotations/DET)")
@@ -75,6 +78,8 @@ def read_imagenet_det(root: str | Path, split: str = "train", name: str = "det")
     for xml_dir, xmls in tqdm(_xml_dirs(anno_root), desc=f"reading {name}", unit="dir", disable=None, leave=False):
         image_dir = str(data_root / xml_dir.relative_to(anno_root))
         for fname in xmls:
+            if not select(Path(fname).stem):
+                continue
             objects = _parse_voc(xml_dir / fname).objects
             if not objects:
                 continue

@@ -10,14 +10,16 @@ from hrom.annotations import read_flags
 from hrom.data.tracks import TrackSet, TrackSetBuilder
 from hrom.errors import HromError
 
-from ._util import read_boxes, require_dir, require_file
+from ._util import Selection, read_boxes, require_dir, require_file
 
 
-def read_lasot(root: str | Path, test_list: str | Path | None = None, name: str = "lasot") -> TrackSet:
+def read_lasot(root: str | Path, test_list: str | Path | None = None, name: str = "lasot",
+               select: Selection = Selection()) -> TrackSet:
     """``<root>/<class>/<class>-<n>/img/00000001.jpg`` with ``groundtruth.txt``,
     ``full_occlusion.txt`` and ``out_of_view.txt``; frames occluded or out of view are skipped.
 
-    ``test_list`` defaults to ``<root>/testing_set.txt`` (the official 280-sequence test split).
+    ``test_list`` defaults to ``<root>/testing_set.txt`` (the official 280-sequence test split);
+    ``select`` picks among the remaining sequence names (``airplane-1``, ...).
     """
     root = Path(root)
     require_dir(root, "the LaSOT root (<class>/<class>-<n>/img/...)")
@@ -28,7 +30,7 @@ def read_lasot(root: str | Path, test_list: str | Path | None = None, name: str 
     classes = sorted(p for p in root.iterdir() if p.is_dir())
     for cls_dir in classes:
         for seq_dir in sorted(p for p in cls_dir.iterdir() if p.is_dir()):
-            if seq_dir.name in test or not (seq_dir / "img").is_dir():
+            if seq_dir.name in test or not select(seq_dir.name) or not (seq_dir / "img").is_dir():
                 continue
             gt_path = require_file(seq_dir / "groundtruth.txt", "one x,y,w,h line per frame")
             boxes = read_boxes(gt_path)

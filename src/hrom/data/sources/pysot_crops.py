@@ -18,7 +18,7 @@ import numpy as np
 from hrom.data.tracks import TrackSet, TrackSetBuilder
 from hrom.errors import HromError
 
-from ._util import require_dir, require_file
+from ._util import Selection, require_dir, require_file
 
 
 def box_in_crop(w: float, h: float, crop_size: int = 511, exemplar_size: int = 127, context: float = 0.5):
@@ -50,8 +50,10 @@ def read_pysot_crops(
     crop_size: int = 511,
     exemplar_size: int = 127,
     context: float = 0.5,
+    select: Selection = Selection(),
 ) -> TrackSet:
-    """``<root>/crop511/`` and ``<root>/train.json`` (or ``anno``) as made by pysot's par_crop."""
+    """``<root>/crop511/`` and ``<root>/train.json`` (or ``anno``) as made by pysot's par_crop.
+    ``select``: video keys of ``train.json`` (or their last path component)."""
     root = Path(root)
     require_dir(root, "a pysot training folder with crop511/ and train.json")
     crops = require_dir(root / f"crop{crop_size}", f"pysot {crop_size}x{crop_size} crops")
@@ -64,6 +66,8 @@ def read_pysot_crops(
         raise HromError(f"{anno_path}: expected {{video: {{track: {{frame: [x1,y1,x2,y2]}}}}}}")
     builder = TrackSetBuilder(name)
     for video in sorted(meta):
+        if not select(video, Path(video).name):
+            continue
         tracks = meta[video]
         if not isinstance(tracks, dict):
             raise HromError(f"{anno_path}: video {video!r} should map track ids to frames")
