@@ -67,6 +67,14 @@ class TrackerSpec:
         return rec
 
 
+def check_hp(hp: str) -> None:
+    """Resolve tracker hyper-parameters (a preset name or YAML file) now, so a typo is a one-line
+    HromError before long work rather than after it."""
+    from hrom.tracking.config import resolve_tracker_config
+
+    resolve_tracker_config(hp)
+
+
 def _identical(paths: list[Path]) -> bool:
     texts = [p.read_bytes() for p in paths]
     return all(t == texts[0] for t in texts[1:])

@@ -25,12 +25,11 @@ def make_eval_hook(cfg: EvalConfig, results_dir: str | Path) -> EvalHook | None:
     if not cfg.benchmark:
         return None
     from hrom.benchmarks import evaluate, open_benchmark, run_benchmark
-    from hrom.benchmarks.runner import TrackerSpec, select_sequences
-    from hrom.tracking.config import resolve_tracker_config
+    from hrom.benchmarks.runner import TrackerSpec, check_hp, select_sequences
 
     hp = cfg.hp or "default"
     try:
-        resolve_tracker_config(hp)
+        check_hp(hp)
     except HromError as exc:
         raise HromError(f"eval.hp={hp!r}: {exc}") from None
     try:
