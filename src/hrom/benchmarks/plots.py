@@ -109,3 +109,27 @@ def plot_score_vs_fps(report: dict, out: Path, order: list[str], key: str) -> Pa
     ax.set(xlabel="Speed (fps, from the per-frame times)", ylabel=key, title=f"{key} vs speed on {report['benchmark']}")
     ax.grid(True, alpha=0.4)
     return _save(fig, out / "score_vs_fps.png")
+
+
+EPOCH_CURVE_KEYS = ("success_auc", "precision_20px", "ao", "eao")  # whichever the benchmark reports
+
+
+def plot_epoch_curve(events: list[dict], out_png: str | Path, title: str = "validation") -> Path | None:
+    """Score per epoch (``events``: dicts with ``epoch`` and the benchmark's overall scores), one
+    line per score key present; None when there is nothing to plot.  Used for a training run's
+    ``val_curve.png`` and by ``hrom eval epochs``."""
+    keys = [k for k in EPOCH_CURVE_KEYS if any(k in e for e in events)]
+    if not events or not keys:
+        return None
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = _pyplot().subplots(figsize=(6, 4))
+    for k in keys:
+        pts = sorted((e["epoch"], e[k]) for e in events if k in e)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=k)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    ax.set(xlabel="epoch", ylabel="score", ylim=(0, 1), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _save(fig, Path(out_png))
+

@@ -1,4 +1,5 @@
-"""``hrom eval run`` (track a benchmark, resumable) and ``hrom eval report`` (score + plots)."""
+"""``hrom eval run`` (track a benchmark, resumable), ``hrom eval report`` (score + plots) and
+``hrom eval epochs`` (every epoch checkpoint of a training run, with its curve)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("eval", help="run trackers on benchmarks and score them",
                        description="Evaluate trackers on OTB, UAV123, LaSOT, VOT-2018 and GOT-10k.")
-    esub = p.add_subparsers(dest="eval_command", required=True, metavar="{run,report}")
+    esub = p.add_subparsers(dest="eval_command", required=True, metavar="{run,report,epochs}")
     names = ", ".join(BENCHMARKS) + ", pysot:FILE.json"
     overlap_help = ("VOT overlap convention (vot2018 only): vot2018 = the VOT2018 region library's raster "
                     "(pysot, papers; default), vot-toolkit = the Python VOT toolkit's raster, exact = polygon geometry")
@@ -53,6 +54,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--overlap", choices=CONVENTIONS, default="vot2018", help=overlap_help)
     q.set_defaults(func=run)
 
+    e = esub.add_parser("epochs", help="track and score every epoch checkpoint of a training run (curve.md/png)",
+                        description="Run every epoch_XX.pt of a training run (or the checkpoints given) on one "
+                                    "benchmark with the same hyper-parameters, resumably, and write OUT/curve.jsonl, "
+                                    "curve.md (best epoch first line) and curve.png.")
+    e.add_argument("checkpoints", nargs="+", metavar="RUN_OR_CKPT",
+                   help="a training run folder (RUN/checkpoints/epoch_XX.pt), a checkpoints folder or epoch_XX.pt files")
+    e.add_argument("--benchmark", required=True, help=names)
+    e.add_argument("--root", required=True, help="dataset root folder in the benchmark's own layout")
+    e.add_argument("--out", required=True, help="folder for the results (<out>/<BENCHMARK>/epoch_XX/) and the curve")
+    e.add_argument("--hp", help="tracker hyper-parameters for every epoch: a preset or YAML (e.g. hrom tune's "
+                                "best_hp.yaml); default: each checkpoint's own, else 'default'")
+    e.add_argument("--start-epoch", type=int, default=1, help="first epoch to evaluate (default 1)")
+    e.add_argument("--every", type=int, default=1, help="evaluate every N-th epoch from --start-epoch (default 1)")
+    e.add_argument("--workers", type=int, default=1, help="parallel processes, one tracker each (default 1)")
+    e.add_argument("--threads", type=int, default=1, help="PyTorch/OpenCV threads per process (default 1)")
+    e.add_argument("--sequences", help="comma-separated subset of sequence names")
+    e.add_argument("--partial", action="store_true", help="use only the sequences present under --root")
+    e.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    e.add_argument("--backend", help="inference backend (e.g. torch, onnx)")
+    e.add_argument("--overlap", choices=CONVENTIONS, default="vot2018", help=overlap_help)
+    e.add_argument("--overwrite", action="store_true", help="delete each epoch's earlier results first")
+    e.add_argument("--quiet", action="store_true", help="no progress bars")
+    e.set_defaults(func=run)
+
 
 def run(args: argparse.Namespace) -> int:
     from hrom.errors import HromError
@@ -71,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
                             overlap=args.overlap, threads=args.threads)
         print(f"results in {out}")
         return 0
+    if args.eval_command == "epochs":
+        return _epochs(args)
 
     from hrom.benchmarks.registry import get_benchmark
     from hrom.benchmarks.report import evaluate, write_report
@@ -86,3 +113,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name:<24}" + "".join(f"{s['overall'][c]:>20.4f}" for c in cols))
     print(f"report: {files[1]}")
     return 0
+
+
+def _epochs(args: argparse.Namespace) -> int:
+    from hrom.benchmarks.epochs import evaluate_epochs
+    from hrom.benchmarks.registry import get_benchmark
+    from hrom.errors import HromError
+
+    if args.workers < 1 or args.threads < 1:
+        raise HromError(f"--workers {args.workers} / --threads {args.threads}: expected 1 or more")
+    key = get_benchmark(args.benchmark).columns[0]
+
+    def show(rec: dict) -> None:
+        print(f"epoch {rec['epoch']:>3}  {key} {rec[key]:.4f}  ({rec['checkpoint']})", flush=True)
+
+    records = evaluate_epochs(args.checkpoints, args.benchmark, args.root, args.out, hp=args.hp,
+                              start_epoch=args.start_epoch, every=args.every, sequences=_csv(args.sequences),
+                              partial=args.partial, workers=args.workers, threads=args.threads, device=args.device,
+                              backend=args.backend, overlap=args.overlap, overwrite=args.overwrite,
+                              progress=not args.quiet, on_epoch=show)
+    best = max(records, key=lambda r: r[key])
+    print(f"best: epoch {best['epoch']} ({key} {best[key]:.4f}); curve: {args.out}/curve.md, curve.png")
+    return 0
+

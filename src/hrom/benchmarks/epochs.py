@@ -1,0 +1,98 @@
+"""Score every epoch checkpoint of a training run on one benchmark: the "test all snapshots" loop
+users write around pysot's test.py / eval.py, as one resumable call.
+
+Each checkpoint ``epoch_XX.pt`` is tracked into ``OUT/<benchmark folder>/epoch_XX/`` (an
+ordinary ``hrom eval run`` folder, so finished sequences are skipped on a rerun and the folder's
+``hrom_run.json`` refuses a different checkpoint under the same name), scored, and appended to
+``OUT/curve.jsonl`` (``{"event": "eval", "epoch", "checkpoint", <overall scores>}``, the records
+a run's ``log.jsonl`` holds), ``OUT/curve.md`` and ``OUT/curve.png``, all rewritten atomically
+after each epoch.  Tracker hyper-parameters matter as much as the epoch for a young network, so
+``hp`` (a preset or ``hrom tune``'s ``best_hp.yaml``) is the same for every checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Callable
+
+from hrom.benchmarks.plots import plot_epoch_curve
+from hrom.benchmarks.registry import get_benchmark
+from hrom.benchmarks.report import evaluate
+from hrom.benchmarks.runner import TrackerSpec, check_hp, run_benchmark
+from hrom.errors import HromError
+from hrom.io import atomic_write_text, check_writable_dir
+
+EPOCH_FILE = re.compile(r"^epoch_(\d+)\.pt$")
+
+
+def epoch_checkpoints(paths: list[str | Path]) -> list[tuple[int, Path]]:
+    """(epoch, file) of every ``epoch_XX.pt`` named: a run folder (its ``checkpoints/``), a
+    checkpoints folder, or checkpoint files; sorted by epoch."""
+    found: dict[int, Path] = {}
+    for p in map(Path, paths):
+        if p.is_dir():
+            folder = p / "checkpoints" if (p / "checkpoints").is_dir() else p
+            files = [f for f in folder.iterdir() if EPOCH_FILE.match(f.name)]
+            if not files:
+                raise HromError(f"{p}: no epoch_XX.pt checkpoint in {folder}; expected a training run folder "
+                                "(RUN/checkpoints/epoch_01.pt ...) or checkpoint files")
+        elif p.is_file():
+            if not EPOCH_FILE.match(p.name):
+                raise HromError(f"{p}: not named epoch_XX.pt; expected the epoch checkpoints hrom train writes")
+            files = [p]
+        else:
+            raise HromError(f"{p}: no such file or folder; expected a training run folder or epoch_XX.pt files")
+        for f in files:
+            epoch = int(EPOCH_FILE.match(f.name).group(1))
+            if epoch in found and found[epoch].resolve() != f.resolve():
+                raise HromError(f"{f}: epoch {epoch} is also {found[epoch]}; give one checkpoint per epoch")
+            found[epoch] = f
+    return sorted(found.items())
+
+
+def _markdown(records: list[dict], columns: tuple[str, ...], title: str) -> str:
+    best = max(records, key=lambda r: r.get(columns[0], float("-inf")))
+    lines = [f"# {title}", "", f"Best {columns[0]}: epoch {best['epoch']} ({best[columns[0]]:.4f}).", "",
+             "| epoch | " + " | ".join(columns) + " | checkpoint |", "|---" * (len(columns) + 2) + "|"]
+    for r in records:
+        lines.append(f"| {r['epoch']} | " + " | ".join(f"{r[c]:.4f}" if c in r else "" for c in columns)
+                     + f" | {r['checkpoint']} |")
+    return "\n".join(lines) + "\n"
+
+
+def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | Path, out: str | Path, *,
+                    hp: str | None = None, start_epoch: int = 1, every: int = 1, sequences: list[str] | None = None,
+                    partial: bool = False, workers: int = 1, threads: int | None = 1, device: str = "cpu",
+                    backend: str | None = None, overlap: str = "vot2018", overwrite: bool = False,
+                    progress: bool = True, on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+    """Track and score the selected epochs (``start_epoch``, then every ``every``-th); returns the
+    records written to ``out/curve.jsonl``.  ``hp``: one preset / YAML for all epochs (default:
+    each checkpoint's own ``tracker_hp``, else ``default``)."""
+    if every < 1 or start_epoch < 1:
+        raise HromError(f"--every {every} / --start-epoch {start_epoch}: expected 1 or more")
+    bench = get_benchmark(benchmark)
+    chosen = [(e, f) for e, f in epoch_checkpoints(checkpoints) if e >= start_epoch and (e - start_epoch) % every == 0]
+    if not chosen:
+        raise HromError(f"no epoch checkpoint from epoch {start_epoch} on (every {every}) in {', '.join(map(str, checkpoints))}")
+    if hp is not None:
+        check_hp(hp)
+    out = check_writable_dir(out, "--out")
+    records: list[dict] = []
+    for epoch, ckpt in chosen:
+        name = f"epoch_{epoch:02d}"
+        spec = TrackerSpec(str(ckpt), device=device, hp=hp, backend=backend)
+        run_benchmark(spec, benchmark, root, out, tracker_name=name, workers=workers, sequences=sequences,
+                      partial=partial, progress=progress, overwrite=overwrite, overlap=overlap, threads=threads)
+        overall = evaluate(benchmark, root, out, trackers=[name], sequences=sequences, partial=partial,
+                           overlap=overlap)["trackers"][name]["overall"]
+        numbers = {k: v for k, v in overall.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        records.append({"event": "eval", "epoch": epoch, "checkpoint": str(ckpt), "hp": hp, **numbers})
+        title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
+        atomic_write_text(out / "curve.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+        atomic_write_text(out / "curve.md", _markdown(records, bench.columns, title))
+        plot_epoch_curve(records, out / "curve.png", title)
+        if on_epoch is not None:
+            on_epoch(records[-1])
+    return records
