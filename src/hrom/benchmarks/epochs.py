@@ -52,6 +52,19 @@ def epoch_checkpoints(paths: list[str | Path]) -> list[tuple[int, Path]]:
     return sorted(found.items())
 
 
+def score_checkpoint(checkpoint: str | Path, name: str, benchmark: str, root: str | Path, out: str | Path, *,
+                     hp: str | None = None, sequences: list[str] | None = None, partial: bool = False,
+                     overlap: str = "vot2018", device: str = "cpu", backend: str | None = None, **run_options) -> dict:
+    """Track ``benchmark`` with ``checkpoint`` into ``out/<benchmark folder>/<name>/`` (resumable,
+    ``run_options`` as for ``run_benchmark``) and return its overall scores (numbers only)."""
+    spec = TrackerSpec(str(checkpoint), device=device, hp=hp, backend=backend)
+    run_benchmark(spec, benchmark, root, out, tracker_name=name, sequences=sequences, partial=partial, overlap=overlap,
+                  **run_options)
+    overall = evaluate(benchmark, root, out, trackers=[name], sequences=sequences, partial=partial,
+                       overlap=overlap)["trackers"][name]["overall"]
+    return {k: v for k, v in overall.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def _markdown(records: list[dict], columns: tuple[str, ...], title: str) -> str:
     best = max(records, key=lambda r: r.get(columns[0], float("-inf")))
     lines = [f"# {title}", "", f"Best {columns[0]}: epoch {best['epoch']} ({best[columns[0]]:.4f}).", "",
@@ -81,13 +94,9 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
     out = check_writable_dir(out, "--out")
     records: list[dict] = []
     for epoch, ckpt in chosen:
-        name = f"epoch_{epoch:02d}"
-        spec = TrackerSpec(str(ckpt), device=device, hp=hp, backend=backend)
-        run_benchmark(spec, benchmark, root, out, tracker_name=name, workers=workers, sequences=sequences,
-                      partial=partial, progress=progress, overwrite=overwrite, overlap=overlap, threads=threads)
-        overall = evaluate(benchmark, root, out, trackers=[name], sequences=sequences, partial=partial,
-                           overlap=overlap)["trackers"][name]["overall"]
-        numbers = {k: v for k, v in overall.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        numbers = score_checkpoint(ckpt, f"epoch_{epoch:02d}", benchmark, root, out, hp=hp, sequences=sequences,
+                                   partial=partial, overlap=overlap, device=device, backend=backend, workers=workers,
+                                   progress=progress, overwrite=overwrite, threads=threads)
         records.append({"event": "eval", "epoch": epoch, "checkpoint": str(ckpt), "hp": hp, **numbers})
         title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
         atomic_write_text(out / "curve.jsonl", "".join(json.dumps(r) + "\n" for r in records))

@@ -24,8 +24,9 @@ def make_eval_hook(cfg: EvalConfig, results_dir: str | Path) -> EvalHook | None:
     root and sequence list are checked here, before any training."""
     if not cfg.benchmark:
         return None
-    from hrom.benchmarks import evaluate, open_benchmark, run_benchmark
-    from hrom.benchmarks.runner import TrackerSpec, check_hp, select_sequences
+    from hrom.benchmarks import open_benchmark
+    from hrom.benchmarks.epochs import score_checkpoint
+    from hrom.benchmarks.runner import check_hp, select_sequences
 
     hp = cfg.hp or "default"
     try:
@@ -38,13 +39,8 @@ def make_eval_hook(cfg: EvalConfig, results_dir: str | Path) -> EvalHook | None:
         raise HromError(f"eval (benchmark={cfg.benchmark!r}, root={cfg.root!r}): {exc}") from None
 
     def hook(checkpoint: Path, epoch: int) -> dict:
-        name = f"epoch_{epoch:02d}"
-        run_benchmark(TrackerSpec(str(checkpoint), hp=hp), cfg.benchmark, cfg.root, results_dir, tracker_name=name,
-                      sequences=cfg.sequences or None, partial=cfg.partial, progress=False)
-        report = evaluate(cfg.benchmark, cfg.root, results_dir, trackers=[name], sequences=cfg.sequences or None,
-                          partial=cfg.partial)
-        overall = report["trackers"][name]["overall"]
-        return {k: v for k, v in overall.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return score_checkpoint(checkpoint, f"epoch_{epoch:02d}", cfg.benchmark, cfg.root, results_dir, hp=hp,
+                                sequences=cfg.sequences or None, partial=cfg.partial, progress=False)
 
     return hook
 
