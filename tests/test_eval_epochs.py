@@ -75,6 +75,10 @@ def test_every_epoch_is_scored_resumably_with_its_curve(run_and_val, tmp_path, c
     assert main(args) == 0
     assert result.stat().st_mtime_ns == before
     assert [json.loads(line) for line in (out / "curve.jsonl").read_text().splitlines()] == records
+    # a later call for new epochs only (a training that goes on) keeps the earlier ones in the curve
+    assert main(args + ["--start-epoch", "3"]) == 0
+    assert [json.loads(line) for line in (out / "curve.jsonl").read_text().splitlines()] == records
+    assert (out / "curve.md").read_text().count(".pt |") == 3
 
     # selection: from epoch 2, every 2nd -> epoch 2 only; files given one by one work too
     sel = tmp_path / "sel"

@@ -46,6 +46,8 @@ def main() -> None:
     st = ckpt.get("train_state") or {}
     extra = {"source_checkpoint": Path(args.checkpoint).name,
              "source_sha256": hashlib.sha256(Path(args.checkpoint).read_bytes()).hexdigest()}
+    if "averaged_from" in (ckpt.get("extra") or {}):  # tools/average_checkpoints.py's inputs
+        extra["averaged_from"] = ckpt["extra"]["averaged_from"]
     if st:
         cfg = st.get("config", {})
         extra.update(epochs=st["epoch"], iterations=st["global_iter"],
