@@ -12,9 +12,10 @@ from hrom.models.checkpoint import bundled_checkpoint, load_model
 
 DEMO = Path(__file__).resolve().parent.parent / "src" / "hrom" / "assets" / "demo"
 # Mean IoU of the bundled weights on the 80-frame clip was measured at MEASURED_IOU (model card);
-# the threshold leaves a margin for BLAS / OpenCV differences between machines.
-MEASURED_IOU = 0.360
-MIN_MEAN_IOU = 0.30
+# the threshold leaves a margin for BLAS / OpenCV differences between machines. A box left where
+# it started scores 0.086 on this clip, so the test fails for a tracker that does not follow.
+MEASURED_IOU = 0.266
+MIN_MEAN_IOU = 0.22
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
