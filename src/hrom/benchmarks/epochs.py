@@ -7,8 +7,9 @@ ordinary ``hrom eval run`` folder, so finished sequences are skipped on a rerun 
 ``OUT/curve.jsonl`` (``{"event": "eval", "epoch", "checkpoint", "hp", <overall scores>}``, the
 records a run's ``log.jsonl`` holds), ``OUT/curve.md`` and ``OUT/curve.png``, all rewritten
 atomically after each epoch.  Records of earlier calls with the same ``hp`` stay in the curve, so
-new epochs of a running training can be added with ``start_epoch``.  Tracker hyper-parameters matter as much as the epoch for a young network, so
-``hp`` (a preset or ``hrom tune``'s ``best_hp.yaml``) is the same for every checkpoint.
+new epochs of a running training can be added with ``start_epoch``.  Tracker hyper-parameters
+matter as much as the epoch for a young network, so ``hp`` (a preset or ``hrom tune``'s
+``best_hp.yaml``) is the same for every checkpoint.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
                     backend: str | None = None, overlap: str = "vot2018", overwrite: bool = False,
                     progress: bool = True, on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
     """Track and score the selected epochs (``start_epoch``, then every ``every``-th); returns
-    their records (``out/curve.jsonl`` also keeps earlier calls' records with the same ``hp``).  ``hp``: one preset / YAML for all epochs (default:
-    each checkpoint's own ``tracker_hp``, else ``default``)."""
+    their records (``out/curve.jsonl`` also keeps earlier calls' records with the same ``hp``).
+    ``hp``: one preset / YAML for all epochs (default: each checkpoint's own ``tracker_hp``,
+    else ``default``)."""
     if every < 1 or start_epoch < 1:
         raise HromError(f"--every {every} / --start-epoch {start_epoch}: expected 1 or more")
     bench = get_benchmark(benchmark)
@@ -96,9 +98,13 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
     curve: dict[int, dict] = {}  # epoch -> record, earlier calls with the same hp included
     if (out / "curve.jsonl").is_file():
         for line in (out / "curve.jsonl").read_text().splitlines():
-            rec = json.loads(line) if line.strip() else {}
-            if rec.get("hp") == hp and "epoch" in rec:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a hand-edited line: that epoch is scored again
+            if isinstance(rec, dict) and rec.get("hp") == hp and "epoch" in rec:
                 curve[int(rec["epoch"])] = rec
+    title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
     records: list[dict] = []
     for epoch, ckpt in chosen:
         numbers = score_checkpoint(ckpt, f"epoch_{epoch:02d}", benchmark, root, out, hp=hp, sequences=sequences,
@@ -107,7 +113,6 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
         records.append({"event": "eval", "epoch": epoch, "checkpoint": str(ckpt), "hp": hp, **numbers})
         curve[epoch] = records[-1]
         everything = [curve[e] for e in sorted(curve)]
-        title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
         atomic_write_text(out / "curve.jsonl", "".join(json.dumps(r) + "\n" for r in everything))
         atomic_write_text(out / "curve.md", _markdown(everything, bench.columns, title))
         plot_epoch_curve(everything, out / "curve.png", title)
