@@ -101,7 +101,7 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                continue  # a hand-edited line: that epoch is scored again
+                continue  # a damaged line: its epoch comes back when this call scores it
             if isinstance(rec, dict) and rec.get("hp") == hp and "epoch" in rec:
                 curve[int(rec["epoch"])] = rec
     title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
