@@ -175,6 +175,35 @@ def test_backbone_weights_are_loaded_by_name_and_reported(tmp_path):
         Trainer(bad, tmp_path / "run2", dataset=SquarePairs(4)).run()
 
 
+def test_init_weights_fine_tunes_from_every_tensor_of_a_checkpoint(tmp_path):
+    from hrom.models import build_model
+    from hrom.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(321)  # not the run's seed 0: a fresh network would differ from the donor
+    donor = build_model("hrom-tiny")
+    save_checkpoint(donor, tmp_path / "donor.pt")
+    # lr 1e-12: one step leaves every parameter where the file put it
+    cfg = tiny_config(iters_per_epoch=1, init_weights=str(tmp_path / "donor.pt"),
+                      schedule={"epochs": 1, "warmup_epochs": 0, "base_lr": 1e-12, "end_lr": 1e-12})
+    Trainer(cfg, tmp_path / "run", dataset=SquarePairs(2)).run()
+    state = _state(tmp_path / "run" / "checkpoints" / "epoch_01.pt")
+    params = dict(donor.named_parameters())
+    assert len(params) > 50
+    for k, v in params.items():
+        torch.testing.assert_close(state[k], v.detach(), rtol=0, atol=1e-6, msg=k)
+    fresh = Trainer(tiny_config(), tmp_path / "fresh", dataset=SquarePairs(2))._build_model()
+    assert not torch.equal(fresh.state_dict()["backbone.conv1.weight"], params["backbone.conv1.weight"])
+    event = [r for r in _log(tmp_path / "run") if r.get("event") == "init_weights"]
+    assert [e["path"] for e in event] == [str(tmp_path / "donor.pt")]
+
+    small = tmp_path / "small.pt"
+    save_checkpoint(build_model("hrom-small"), small)
+    for spec, message in [(str(small), "holds a hrom-small network that does not fit this run's hrom-tiny"),
+                          ("hrom-tiny", "a preset has no weights"), (str(tmp_path / "nope.pt"), "nope.pt")]:
+        with pytest.raises(HromError, match=message):
+            Trainer(tiny_config(init_weights=spec), tmp_path / "bad", dataset=SquarePairs(2)).run()
+
+
 def test_logbook_truncates_on_resume_and_feeds_tensorboard(tmp_path, monkeypatch):
     import sys
     import types

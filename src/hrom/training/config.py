@@ -75,6 +75,7 @@ class TrainConfig:
     model: str = "hrom-w18"
     model_overrides: dict[str, Any] = field(default_factory=dict)  # ModelConfig fields changed from the preset
     backbone_weights: str = ""  # HRNet ImageNet checkpoint (official or timm); empty: random init
+    init_weights: str = ""  # fine-tune: every weight from an hrom checkpoint or tag ("hrom-tiny.bundled"); empty: none
     data: DataConfig = field(default_factory=DataConfig)  # sources, samples_per_epoch, augmentation
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)

@@ -108,7 +108,9 @@ class Trainer:
         model = HROM(self.cfg.model_config())
         self.backbone_report = None
         self.pretrained: set[str] = set()  # backbone tensors the loaded weights initialised (frozen in warm-up)
-        if self.cfg.backbone_weights and not self.resume:  # a resumed run takes every weight from latest.pt
+        if self.cfg.init_weights and not self.resume:  # a resumed run takes every weight from latest.pt
+            self._init_from_checkpoint(model)
+        if self.cfg.backbone_weights and not self.resume:
             from hrom.models.checkpoint import load_backbone_weights
 
             report = load_backbone_weights(model.backbone, self.cfg.backbone_weights)
@@ -116,6 +118,27 @@ class Trainer:
             self.backbone_report = report
             self.pretrained = set(report.loaded)
         return model.to(self.device)
+
+    def _init_from_checkpoint(self, model) -> None:
+        """Fine-tuning (pysot's TRAIN.PRETRAINED): start from every weight of an hrom checkpoint
+        of the same architecture; the optimizer and schedule still start afresh."""
+        from hrom.models.checkpoint import load_weights, read_checkpoint
+        from hrom.models.factory import checkpoint_file
+
+        spec = self.cfg.init_weights
+        try:
+            path = checkpoint_file(spec)
+        except HromError as exc:
+            raise HromError(f"init_weights: {exc}") from None
+        if path is None:
+            raise HromError(f"init_weights={spec}: a preset has no weights; expected an hrom checkpoint file "
+                            f"or a pretrained tag such as hrom-tiny.bundled")
+        ckpt = read_checkpoint(path)
+        held = ckpt["model_config"].get("name", "?")
+        load_weights(model, ckpt, f"init_weights={spec}: {path} holds a {held} network that does not fit "
+                                  f"this run's {self.cfg.model} (set model: to {held})")
+        self.init_source = str(path)
+        self._log(f"initial weights: every tensor from {path} ({held})")
 
     def _build_optimizer(self, model) -> torch.optim.SGD:
         """One SGD over every parameter (frozen ones get no gradient, so SGD leaves them alone)."""
@@ -181,6 +204,8 @@ class Trainer:
             write_config(cfg, self.run_dir)
         dist_utils.barrier()
         log = Logbook(self.run_dir, cfg.tensorboard, start_epoch * iters + start_iter if self.resume else None) if env.is_main else None
+        if log is not None and getattr(self, "init_source", None):
+            log.write({"event": "init_weights", "iter": 0, "path": self.init_source})
         if log is not None and self.backbone_report is not None:
             r = self.backbone_report
             log.write({"event": "backbone_weights", "iter": 0, "path": cfg.backbone_weights, "loaded": len(r.loaded),
