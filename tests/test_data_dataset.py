@@ -161,3 +161,42 @@ def test_gray_pairs_are_gray_in_both_crops():
         assert torch.allclose(img[0], img[1], atol=1e-3) and torch.allclose(img[1], img[2], atol=1e-3)
     colour = _ds(gray=0.0, neg=0.0)[0]["search"]
     assert not torch.allclose(colour[0], colour[1], atol=1.0)
+
+
+def _scene_source():
+    """Video 'street': three objects (frames 0-9, 4-9 and every other of 0-8); video 'solo': one."""
+    from hrom.data.tracks import TrackSetBuilder
+
+    b = TrackSetBuilder("scenes")
+    b.begin_video("street")
+    for ids in ([*range(10)], [*range(4, 10)], [0, 2, 4, 6, 8]):
+        b.add_track("street/{:04d}.jpg", ids, [[1, 1, 5, 5]] * len(ids))
+    b.begin_video("solo")
+    b.add_track("solo/{:04d}.jpg", [*range(10)], [[1, 1, 5, 5]] * 10)
+    return b.build("scenes")
+
+
+def test_same_video_negatives_take_another_object_of_the_scene_at_the_nearest_frame():
+    src = _scene_source()
+    cfg = DataConfig(sources=[SourceConfig(name="scenes")], samples_per_epoch=4, neg=1.0, neg_same_video=1.0)
+    ds = TrackingPairDataset(cfg, sources=[src])
+    seen = set()
+    for i in range(400):
+        (si, t, tj), (sk, u, sj) = ds.pick_frames(np.random.default_rng(i), True)
+        frame_t = src.track_frame_ids(t)[tj]
+        if t == 3:  # the one-object video: a random other track, as before
+            assert u != 3
+            continue
+        assert u in (0, 1, 2) and u != t
+        gaps = np.abs(src.track_frame_ids(u) - frame_t)
+        assert gaps[sj] == gaps.min()  # the frame nearest the template's
+        seen.add((t, u))
+    assert seen == {(a, b) for a in range(3) for b in range(3) if a != b}
+    # off (the default), negatives ignore the scene: videos are drawn uniformly, so 0.5 / (1 - 1/6)
+    # = 60% of street negatives come from the other video (a redraw of the template track excluded)
+    ds.cfg = DataConfig(sources=[SourceConfig(name="scenes")], samples_per_epoch=4, neg=1.0)
+    picks = [ds.pick_frames(np.random.default_rng(i), True) for i in range(600)]
+    away = [u == 3 for (_, t, _), (_, u, _) in picks if t < 3]
+    assert 0.52 < np.mean(away) < 0.68
+    with pytest.raises(HromError, match="neg_same_video"):
+        DataConfig(sources=[SourceConfig(type="synthetic")], neg_same_video=1.5).validate()

@@ -80,6 +80,10 @@ class DataConfig:
     template: AugmentConfig = field(default_factory=_template_aug)
     search: AugmentConfig = field(default_factory=_search_aug)
     neg: float = 0.2  # probability of a negative pair (template and search of different objects)
+    # share of the negative pairs whose search object is another object of the template's own
+    # video or image, at the nearest frame (DaSiamRPN's same-scene distractors); the rest, and
+    # every pair from a one-object video, take a random track of any source
+    neg_same_video: float = 0.0
     gray: float = 0.0  # probability of turning both crops grayscale
     color_strength: float = 1.0  # PCA lighting std, in multiples of SiamRPN++'s
     blur_max_size: int = 21  # longest motion-blur kernel (pixels, odd)
@@ -114,7 +118,7 @@ class DataConfig:
             raise HromError(f"data.sources: duplicate names {labels}; give each source a distinct 'name'")
         if self.samples_per_epoch < 1:
             raise HromError(f"data.samples_per_epoch: {self.samples_per_epoch} must be >= 1")
-        for key in ("neg", "gray", "pos_iou", "neg_iou"):
+        for key in ("neg", "neg_same_video", "gray", "pos_iou", "neg_iou"):
             if not 0.0 <= getattr(self, key) <= 1.0:
                 raise HromError(f"data.{key}: {getattr(self, key)} must be within [0, 1]")
         if self.pos_num > self.total_num:

@@ -9,7 +9,9 @@ each rank its own indices.
 Sampling follows SiamRPN++: pick a source by weight, a video uniformly, one of its tracks
 uniformly, a template frame uniformly, and a search frame within ``frame_range`` frame
 numbers of it.  With probability ``neg`` the search frame comes from another track (any
-source): a negative pair, labelled all-negative around that distractor.
+source): a negative pair, labelled all-negative around that distractor.  A share
+``neg_same_video`` of those take the distractor from the template's own video or image (another
+person in the same photo, another car on the same street), at the frame nearest the template's.
 """
 
 from __future__ import annotations
@@ -125,6 +127,14 @@ class TrackingPairDataset(Dataset):
         if not neg:
             near = np.flatnonzero(np.abs(ids - ids[tj]) <= self.frame_ranges[si])
             return (si, t, tj), (si, t, int(rng.choice(near)))
+        if self.cfg.neg_same_video > 0 and rng.random() < self.cfg.neg_same_video:
+            src = self.sources[si]
+            tracks = src.video_tracks(int(src.track_video[t]))
+            if len(tracks) > 1:
+                u = int(tracks[int(rng.integers(len(tracks) - 1))])
+                u = u if u < t else u + 1  # any track of the video but t
+                other = src.track_frame_ids(u)
+                return (si, t, tj), (si, u, int(np.argmin(np.abs(other - ids[tj]))))
         for _ in range(100):
             sk, u = self._pick_track(rng)
             if (sk, u) != (si, t):
