@@ -79,6 +79,13 @@ def test_every_epoch_is_scored_resumably_with_its_curve(run_and_val, tmp_path, c
     assert main(args + ["--start-epoch", "3"]) == 0
     assert [json.loads(line) for line in (out / "curve.jsonl").read_text().splitlines()] == records
     assert (out / "curve.md").read_text().count(".pt |") == 3
+    # the same hp path with edited values starts a new curve instead of mixing with the old one
+    hp.write_text("penalty_k: 0.1\nwindow_influence: 0.3\nlr: 0.3\n")
+    assert main(args + ["--start-epoch", "3", "--overwrite"]) == 0
+    (edited,) = [json.loads(line) for line in (out / "curve.jsonl").read_text().splitlines()]
+    assert edited["epoch"] == 3 and edited["hp_key"] != records[2]["hp_key"]
+    assert edited["ao"] != pytest.approx(records[2]["ao"], abs=1e-6)
+    hp.write_text("penalty_k: 0.3\nwindow_influence: 0.05\nlr: 0.1\n")
 
     # selection: from epoch 2, every 2nd -> epoch 2 only; files given one by one work too
     sel = tmp_path / "sel"

@@ -6,7 +6,7 @@ ordinary ``hrom eval run`` folder, so finished sequences are skipped on a rerun 
 ``hrom_run.json`` refuses a different checkpoint under the same name), scored, and appended to
 ``OUT/curve.jsonl`` (``{"event": "eval", "epoch", "checkpoint", "hp", <overall scores>}``, the
 records a run's ``log.jsonl`` holds), ``OUT/curve.md`` and ``OUT/curve.png``, all rewritten
-atomically after each epoch.  Records of earlier calls with the same ``hp`` stay in the curve, so
+atomically after each epoch.  Records of earlier calls with the same ``hp`` (preset name, or file content) stay in the curve, so
 new epochs of a running training can be added with ``start_epoch``.  Tracker hyper-parameters
 matter as much as the epoch for a young network, so ``hp`` (a preset or ``hrom tune``'s
 ``best_hp.yaml``) is the same for every checkpoint.
@@ -22,6 +22,7 @@ from typing import Callable
 from hrom.benchmarks.plots import plot_epoch_curve
 from hrom.benchmarks.registry import get_benchmark
 from hrom.benchmarks.report import evaluate
+from hrom.benchmarks.provenance import file_sha256
 from hrom.benchmarks.runner import TrackerSpec, check_hp, run_benchmark
 from hrom.errors import HromError
 from hrom.io import atomic_write_text, check_writable_dir
@@ -77,6 +78,14 @@ def _markdown(records: list[dict], columns: tuple[str, ...], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _hp_key(hp: str | None) -> str | None:
+    """What makes two curve records comparable: a preset's name, or an hp file's content (an edited
+    file at the same path starts a new curve)."""
+    if hp is not None and Path(hp).is_file():
+        return "sha256:" + file_sha256(hp)
+    return hp
+
+
 def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | Path, out: str | Path, *,
                     hp: str | None = None, start_epoch: int = 1, every: int = 1, sequences: list[str] | None = None,
                     partial: bool = False, workers: int = 1, threads: int | None = 1, device: str = "cpu",
@@ -95,14 +104,15 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
     if hp is not None:
         check_hp(hp)
     out = check_writable_dir(out, "--out")
-    curve: dict[int, dict] = {}  # epoch -> record, earlier calls with the same hp included
+    key = _hp_key(hp)
+    curve: dict[int, dict] = {}  # epoch -> record, earlier calls with the same hp (by content) included
     if (out / "curve.jsonl").is_file():
         for line in (out / "curve.jsonl").read_text().splitlines():
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a damaged line: its epoch comes back when this call scores it
-            if isinstance(rec, dict) and rec.get("hp") == hp and "epoch" in rec:
+            if isinstance(rec, dict) and rec.get("hp_key", rec.get("hp")) == key and "epoch" in rec:
                 curve[int(rec["epoch"])] = rec
     title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
     records: list[dict] = []
@@ -110,7 +120,8 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
         numbers = score_checkpoint(ckpt, f"epoch_{epoch:02d}", benchmark, root, out, hp=hp, sequences=sequences,
                                    partial=partial, overlap=overlap, device=device, backend=backend, workers=workers,
                                    progress=progress, overwrite=overwrite, threads=threads)
-        records.append({"event": "eval", "epoch": epoch, "checkpoint": str(ckpt), "hp": hp, **numbers})
+        records.append({"event": "eval", "epoch": epoch, "checkpoint": str(ckpt), "hp": hp, "hp_key": key,
+                        **numbers})
         curve[epoch] = records[-1]
         everything = [curve[e] for e in sorted(curve)]
         atomic_write_text(out / "curve.jsonl", "".join(json.dumps(r) + "\n" for r in everything))
