@@ -20,6 +20,7 @@ from hrom.export.onnx_export import (SEARCH_FILE, SIDECAR_FILE, TEMPLATE_FILE, e
 from hrom.export.verify import max_abs_difference  # noqa: E402
 from hrom.models.anchors import AnchorConfig, anchor_grid  # noqa: E402
 from hrom.models.checkpoint import load_model, save_checkpoint  # noqa: E402
+from hrom.errors import HromError  # noqa: E402
 from hrom.tracking.config import HP_PRESETS  # noqa: E402
 from helpers.export import frame_crops, random_pixels, realistic_model  # noqa: E402
 
@@ -102,12 +103,20 @@ def test_graph_structure_and_sidecar(tiny_export):
         assert "BatchNormalization" not in ops and "Identity" not in ops
     assert Counter(n.op_type for n in s_proto.graph.node)["DeformConv"] == 1
     assert "DeformConv" not in Counter(n.op_type for n in t_proto.graph.node)
-    # names and shapes in the sidecar are those of the graphs
+    # names and shapes in the sidecar are those of the graphs (the nominal size where an axis is free)
+    free = {"search": "search_h search_w", "cls": "score_h score_w", "loc": "score_h score_w"}
     for key, proto in (("template", t_proto), ("search", s_proto)):
         for kind in ("inputs", "outputs"):
             vis = proto.graph.input if kind == "inputs" else proto.graph.output
-            got = [(v.name, [d.dim_value for d in v.type.tensor_type.shape.dim]) for v in vis]
-            assert got == [(io["name"], io["shape"]) for io in meta["graphs"][key][kind]]
+            for v, io in zip(vis, meta["graphs"][key][kind], strict=True):
+                dims = v.type.tensor_type.shape.dim
+                assert v.name == io["name"]
+                assert [d.dim_value for d in dims][:2] == io["shape"][:2]
+                if v.name in free:  # the spatial axes of the search crop and maps are dynamic
+                    assert " ".join(d.dim_param for d in dims[2:]) == free[v.name]
+                else:
+                    assert [d.dim_value for d in dims] == io["shape"]
+    assert meta["graphs"]["search"]["any_search_size"] is True
     assert meta["graphs"]["template"]["inputs"][0]["shape"] == [1, 3, 127, 127]
     assert [io["name"] for io in meta["graphs"]["search"]["inputs"]] == ["search", "mask", "k_cls", "k_loc"]
     assert meta["graphs"]["search"]["outputs"][0]["shape"] == [1, 10, 25, 25]
@@ -119,6 +128,21 @@ def test_graph_structure_and_sidecar(tiny_export):
     assert grid.shape == (5 * 25 * 25, 4)
     assert np.abs(grid - anchor_grid(AnchorConfig(), 25, 0.0)).max() < 1e-3
     assert grid[0].tolist() == [-96.0, -96.0, 104.0, 32.0]  # first anchor: ratio 0.33 -> 104 x 32 (pysot sizes)
+
+
+def test_search_graph_takes_the_larger_lost_target_crop(tiny_export):
+    """One graph, any search side: ONNX Runtime against PyTorch on the 831-pixel lost-target crop."""
+    model, out = tiny_export
+    backend = OnnxBackend(out)
+    z, x = random_pixels(127, 1), random_pixels(831, 2)
+    backend.set_template(z)
+    cls, loc = backend.search(x)
+    want_cls, want_loc = model.search(torch.from_numpy(x), *model.template_state(torch.from_numpy(z)))
+    side = model.config.geometry.with_search_size(831).score_size
+    assert cls.shape == (1, 10, side, side) == tuple(want_cls.shape) and side == 97
+    assert np.abs(cls - want_cls.numpy()).max() < 1e-3 and np.abs(loc - want_loc.numpy()).max() < 1e-3
+    with pytest.raises(HromError, match=r"expected \(1, 3, n, n\) with n > 127"):
+        backend.search(random_pixels(831, 2)[:, :, :, :500])
 
 
 def test_sidecar_takes_tracker_hp_from_checkpoint(tmp_path):

@@ -124,3 +124,17 @@ def test_training_pairs_follow_the_networks_geometry():
     with pytest.raises(HromError, match="data.search_size: 255 conflicts with the model's search_size 287"):
         TrackingPairDataset(DataConfig(**{**cfg.__dict__, "search_size": 255}), sources=src,
                             geometry=_wide_search().geometry)
+
+
+def test_with_search_size_follows_the_network_arithmetic():
+    """Larger search crops give the map a real network outputs (checked against hrom-tiny)."""
+    model = build_model("hrom-tiny").eval()
+    g = model.config.geometry
+    with torch.no_grad():
+        state = model.template_state(torch.zeros(1, 3, 127, 127))
+        for side, expected in ((255, 25), (415, 45), (831, 97)):
+            cls, _ = model.search(torch.zeros(1, 3, side, side), *state)
+            assert g.with_search_size(side).score_size == cls.shape[-1] == expected
+    assert g.with_search_size(831).search_size == 831 and g.with_search_size(831).anchor_num == g.anchor_num
+    with pytest.raises(HromError, match="larger than the 127-pixel template"):
+        g.with_search_size(100)

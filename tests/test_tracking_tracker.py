@@ -43,6 +43,50 @@ def test_target_leaving_the_frame_keeps_box_inside():
         assert x >= 0 and y >= 0 and x + w <= 200 + 1e-9 and y + h <= 150 + 1e-9 and w >= 10 and h >= 10
 
 
+def _jumping_square():
+    """Five frames of a square at (60, 50), then ten at (210, 150): 150 px right, 100 down, beyond
+    the normal search region (about +-60 px for a 30 px target), inside the 831-px one (+-196)."""
+    a, _ = moving_square_frames(n=5, step=(0.0, 0.0))
+    b, _ = moving_square_frames(n=10, start=(210.0, 150.0), step=(0.0, 0.0))
+    return a + b, [(60.0, 50.0, 30.0, 30.0)] * 5 + [(210.0, 150.0, 30.0, 30.0)] * 10
+
+
+def test_lost_target_search_finds_a_target_that_jumped_out_of_the_search_region():
+    frames, gt = _jumping_square()
+    runs = {}
+    for lost_score in (0.0, 0.5):
+        oracle = OracleBackend()
+        trk = SiameseTracker(oracle, TrackerConfig(lost_score=lost_score))
+        trk.init(frames[0], gt[0])
+        boxes, lost = [], []
+        for f in frames[1:]:
+            boxes.append(trk.update(f))
+            lost.append(trk.lost)
+        runs[lost_score] = ([iou(b, g) for b, g in zip(boxes, gt[1:])], lost, oracle.sides)
+    ious, lost, sides = runs[0.0]  # off: the target is gone for good, and every crop is 255
+    assert min(ious[:4]) > 0.9 and max(ious[4:]) == 0.0 and not any(lost) and set(sides) == {255}
+    ious, lost, sides = runs[0.5]
+    # frame 5 (index 4): nothing in the 255 crop, so lost; frame 6 searches 831 px, finds it and
+    # moves there; from then on normal 255 crops on the target again
+    assert lost == [False] * 4 + [True] + [False] * 9
+    assert sides == [255] * 5 + [831] + [255] * 8
+    assert ious[4] == 0.0 and min(ious[5:]) > 0.9, ious
+
+
+def test_lost_target_search_keeps_the_size_and_needs_a_backend_for_any_crop():
+    frames, gt = _jumping_square()
+    trk = SiameseTracker(OracleBackend(), TrackerConfig(lost_score=0.5, lost_search_size=415))  # +-98 px: too small
+    trk.init(frames[0], gt[0])
+    sizes = [tuple(trk.update(f)[2:]) for f in frames[1:]]
+    # lost from frame 5 on: the 415 crops see nothing either, and the box size stays as it was
+    assert trk.lost and len(set(sizes[4:])) == 1 and sizes[4] == pytest.approx((30.0, 30.0), abs=0.01)
+    with pytest.raises(HromError, match="oracle backend only takes 255-pixel search crops, the lost-target search needs 831"):
+        SiameseTracker(OracleBackend(any_search_size=False), TrackerConfig(lost_score=0.5))
+    for bad in ({"lost_score": 1.0}, {"lost_score": -0.1}, {"lost_search_size": 0}):
+        with pytest.raises(HromError, match="lost_score must be in"):
+            TrackerConfig(**bad)
+
+
 def test_frame_formats_give_the_same_boxes(tiny_model):
     frames, gt = moving_square_frames(n=3)
     rng = np.random.default_rng(1)

@@ -37,22 +37,29 @@ class OracleBackend:
 
     name = "oracle"
 
-    def __init__(self, cfg: TrackerConfig = TrackerConfig(), threshold: float = 127.5):
+    def __init__(self, cfg: TrackerConfig = TrackerConfig(), threshold: float = 127.5, any_search_size: bool = True):
         self.cfg, self.meta, self.threshold = cfg, {}, threshold
-        post = PostProcessor(cfg)
-        self.anchors, self.A, self.s = post.anchors.astype(np.float64), post.anchor_num, post.score_size
+        self.any_search_size = any_search_size  # a real network is fully convolutional too
+        self.geometry = PostProcessor(cfg).geometry
+        self.A = self.geometry.anchor_num
         self.found: list[tuple[float, float, float, float] | None] = []
+        self.sides: list[int] = []  # search-crop side of every call
 
     def set_template(self, z):
         pass
 
     def search(self, x):
         size = x.shape[-1]
+        self.sides.append(size)
+        g = self.geometry.with_search_size(size) if size != self.geometry.search_size else self.geometry
+        self.s = g.score_size
+        self.anchors = g.anchor_grid(center=0.0).astype(np.float64)
         mask = x[0].mean(0) > self.threshold
         n = self.A * self.s * self.s
-        if not mask.any():
+        if not mask.any():  # nothing there: every anchor is confidently background
             self.found.append(None)
-            return np.zeros((1, 2 * self.A, self.s, self.s), np.float32), np.zeros((1, 4 * self.A, self.s, self.s), np.float32)
+            cls = np.concatenate([np.zeros(n), np.full(n, -6.0)]).reshape(1, 2 * self.A, self.s, self.s)
+            return cls.astype(np.float32), np.zeros((1, 4 * self.A, self.s, self.s), np.float32)
         ys, xs = np.nonzero(mask)
         x0, x1, y0, y1 = xs.min(), xs.max() + 1.0, ys.min(), ys.max() + 1.0
         cx, cy, w, h = (x0 + x1) / 2 - size / 2, (y0 + y1) / 2 - size / 2, x1 - x0, y1 - y0

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from hrom.errors import HromError
-from hrom.export.layout import SIDECAR_FILE
+from hrom.export.layout import EXPORT_LAYOUT, SIDECAR_FILE
 from hrom.export.onnx_export import DEFAULT_OPSET, require_onnx
 from hrom.export.sidecar import read_sidecar
 from hrom.io import atomic_dir
@@ -54,7 +54,7 @@ def model_hash(model, opset: int) -> str:
     from hrom.config import to_dict
 
     h = hashlib.sha256()
-    versions = [__version__, torch.__version__, torchvision.__version__, onnx.__version__, onnxruntime.__version__, opset]
+    versions = [__version__, EXPORT_LAYOUT, torch.__version__, torchvision.__version__, onnx.__version__, onnxruntime.__version__, opset]
     h.update(json.dumps([versions, to_dict(model.config)], sort_keys=True, default=str).encode())
     for name, tensor in sorted(model.state_dict().items()):
         h.update(name.encode())
@@ -114,7 +114,8 @@ class OnnxBackend:
     """Runs the exported template / search graphs with onnxruntime on the CPU.
 
     ``set_template(z)`` takes float32 RGB 0..255 (1,3,127,127); ``search(x)`` takes (1,3,255,255)
-    and returns numpy ``(cls (1,2A,25,25), loc (1,4A,25,25))``.
+    and returns numpy ``(cls (1,2A,25,25), loc (1,4A,25,25))``; exports with ``any_search_size``
+    (hrom's own, since the lost-target search) take any larger square crop too.
     """
 
     name = "onnx"
@@ -133,6 +134,8 @@ class OnnxBackend:
         except Exception as exc:  # onnxruntime raises its own exception types
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise HromError(f"{self.export_dir}: onnxruntime cannot load the graphs ({first[:200]})") from None
+        # exports of hrom <= 0.x before the lost-target search take only the nominal search crop
+        self.any_search_size = bool(graphs["search"].get("any_search_size", False))
         self._t_in = graphs["template"]["inputs"][0]
         self._s_in = graphs["search"]["inputs"][0]
         self._state_names = [o["name"] for o in graphs["template"]["outputs"]]
@@ -147,10 +150,16 @@ class OnnxBackend:
             self.meta["tracker_hp"] = dict(self.sidecar["tracker_hp"])
 
     @staticmethod
-    def _check(arr: np.ndarray, spec: dict, what: str) -> np.ndarray:
+    def _check(arr: np.ndarray, spec: dict, what: str, above: int = 0) -> np.ndarray:
+        """``arr`` as float32 if its shape is ``spec``'s, or (``above`` > 0) any square side > ``above``."""
         arr = np.asarray(arr)
-        if tuple(arr.shape) != tuple(spec["shape"]):
-            raise HromError(f"{what}: got an array of shape {tuple(arr.shape)}; expected {tuple(spec['shape'])} float32 RGB 0..255")
+        want = tuple(spec["shape"])
+        ok = tuple(arr.shape) == want
+        if above and not ok:
+            ok = arr.ndim == 4 and arr.shape[:2] == want[:2] and arr.shape[2] == arr.shape[3] > above
+        if not ok:
+            expected = f"(1, 3, n, n) with n > {above} (nominally {want[2]})" if above else str(want)
+            raise HromError(f"{what}: got an array of shape {tuple(arr.shape)}; expected {expected} float32 RGB 0..255")
         return np.ascontiguousarray(arr, dtype=np.float32)
 
     def set_template(self, z: np.ndarray) -> None:
@@ -161,7 +170,7 @@ class OnnxBackend:
     def search(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._state is None:
             raise HromError("tracker: search() before set_template(); call init(image, box) first")
-        x = self._check(x, self._s_in, "search region")
+        x = self._check(x, self._s_in, "search region", self.geometry.template_size if self.any_search_size else 0)
         cls, loc = self._search.run(self._out_names, {self._s_in["name"]: x, **self._state})
         return cls, loc
 

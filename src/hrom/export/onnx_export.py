@@ -2,7 +2,8 @@
 
 The deformable convolution becomes the standard ONNX ``DeformConv`` op (opset >= 19): neither
 torchvision nor torch's TorchScript exporter register one for ``torchvision::deform_conv2d``,
-so ``_deform_conv2d_symbolic`` below does.  BatchNorm is folded into the convolutions first
+so ``_deform_conv2d_symbolic`` below does.  The search graph takes any crop side (its spatial
+axes are dynamic: the tracker's lost-target search uses a larger crop).  BatchNorm is folded into the convolutions first
 (``fuse.fold_batchnorm``), so the graphs contain Conv / DeformConv with bias and no BN.
 Only the TorchScript exporter (``dynamo=False``) is used: the dynamo exporter needs
 ``onnxscript``, which is not a dependency.
@@ -22,8 +23,8 @@ from torch import nn
 
 from hrom.errors import HromError
 from hrom.export.fuse import fold_batchnorm
-from hrom.export.layout import (SEARCH_FILE, SEARCH_INPUTS, SEARCH_OUTPUTS, SIDECAR_FILE, TEMPLATE_FILE,
-                                TEMPLATE_INPUTS, TEMPLATE_OUTPUTS)
+from hrom.export.layout import (SEARCH_DYNAMIC_AXES, SEARCH_FILE, SEARCH_INPUTS, SEARCH_OUTPUTS, SIDECAR_FILE,
+                                TEMPLATE_FILE, TEMPLATE_INPUTS, TEMPLATE_OUTPUTS)
 from hrom.export.sidecar import build_sidecar, dumps_compact
 from hrom.io import atomic_write_bytes
 from hrom.models.hrom import HROM
@@ -147,13 +148,14 @@ def _restore_inputs(graph, args: tuple, input_names) -> None:
     graph.input.extend(ordered)
 
 
-def _export_one(module: nn.Module, args: tuple, input_names, output_names, opset: int) -> bytes:
+def _export_one(module: nn.Module, args: tuple, input_names, output_names, opset: int,
+                dynamic_axes: dict | None = None) -> bytes:
     onnx, _ = require_onnx()
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # TorchScript-exporter deprecation / tracer warnings
         torch.onnx.export(module, args, buf, dynamo=False, opset_version=opset, input_names=list(input_names),
-                          output_names=list(output_names), do_constant_folding=True,
+                          output_names=list(output_names), do_constant_folding=True, dynamic_axes=dynamic_axes,
                           training=torch.onnx.TrainingMode.EVAL)
     proto = onnx.load_from_string(buf.getvalue())
     _strip_identities(proto.graph)
@@ -202,7 +204,7 @@ def export_graphs(model: HROM | LoadedModel, opset: int = DEFAULT_OPSET) -> Expo
     state = fused.template_state(z)
     cls, loc = fused.search(x, *state)
     template = _export_one(TemplateBranch(fused), (z,), TEMPLATE_INPUTS, TEMPLATE_OUTPUTS, opset)
-    search = _export_one(SearchBranch(fused), (x, *state), SEARCH_INPUTS, SEARCH_OUTPUTS, opset)
+    search = _export_one(SearchBranch(fused), (x, *state), SEARCH_INPUTS, SEARCH_OUTPUTS, opset, SEARCH_DYNAMIC_AXES)
     shapes = {"template": list(z.shape), "search": list(x.shape), "mask": list(state[0].shape),
               "k_cls": list(state[1].shape), "k_loc": list(state[2].shape), "cls": list(cls.shape), "loc": list(loc.shape)}
     return ExportedGraphs(template, search, shapes)

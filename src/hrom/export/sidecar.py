@@ -81,7 +81,10 @@ def build_sidecar(model: LoadedModel, shapes: dict[str, list[int]], opset: int, 
             "template": {"file": TEMPLATE_FILE, "sha256": (hashes or {}).get(TEMPLATE_FILE),
                          "inputs": _io(TEMPLATE_INPUTS, shapes), "outputs": _io(TEMPLATE_OUTPUTS, shapes)},
             "search": {"file": SEARCH_FILE, "sha256": (hashes or {}).get(SEARCH_FILE),
-                       "inputs": _io(SEARCH_INPUTS, shapes), "outputs": _io(SEARCH_OUTPUTS, shapes)},
+                       "inputs": _io(SEARCH_INPUTS, shapes), "outputs": _io(SEARCH_OUTPUTS, shapes),
+                       # shapes above are for the nominal crop; any square side > template_size works,
+                       # the maps then have side score_size + feat(side) - feat(search_size)
+                       "any_search_size": True},
         },
         "outputs": {
             "cls": "(1, 2A, S, S) viewed as (1, 2, A, S, S): [background x A, foreground x A]; softmax over axis 1",

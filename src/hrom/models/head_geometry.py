@@ -13,7 +13,7 @@ when the values agree with the network and refuses them with one line when they 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
@@ -65,6 +65,14 @@ class HeadGeometry:
         """(A * S * S, 4) anchors (cx, cy, w, h), anchor-major; ``center``: the middle cell's position
         (0 for offsets from the search-crop centre, ``search_size // 2`` for crop pixels)."""
         return anchor_grid(self.anchors, self.score_size, center=center)
+
+    def with_search_size(self, side: int) -> "HeadGeometry":
+        """The same network on another search-crop side (the network is fully convolutional: the
+        response map follows the stride-8 search features)."""
+        score = self.score_size + feature_side(side) - feature_side(self.search_size)
+        if side <= self.template_size or score < 1:
+            raise HromError(f"search crop {side}: must be larger than the {self.template_size}-pixel template")
+        return replace(self, search_size=int(side), score_size=int(score))
 
     @property
     def base_size(self) -> int:

@@ -65,6 +65,7 @@ class TorchBackend:
     """
 
     name = "torch"
+    any_search_size = True  # fully convolutional: the lost-target search may use a larger crop
 
     def __init__(self, model, device: Any = "cpu", channels_last: bool | None = None):
         import torch

@@ -33,6 +33,11 @@ class TrackerConfig:
     context_amount: float = 0.5       # context added around the box: side + context * (w + h)
     min_size: float = 10.0            # smallest box side kept (pixels of the frame)
     keep_box_inside: bool = True      # clip the whole box into the frame (False: only its centre, as pysot)
+    # Lost-target search (pysot's long-term SiamRPN): after a frame whose score is below
+    # lost_score, search a lost_search_size crop at the same scale (about 3x the region for 831)
+    # and keep the box size until a score reaches lost_score again.  0: off.
+    lost_score: float = 0.0
+    lost_search_size: int = 831
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.window_influence <= 1.0):
@@ -41,6 +46,9 @@ class TrackerConfig:
             raise HromError(f"tracker penalty_k must be >= 0 and lr in [0, 1], got {self.penalty_k}, {self.lr}")
         if self.context_amount < 0 or self.min_size < 1:
             raise HromError("tracker context_amount must be >= 0 and min_size >= 1")
+        if not (0.0 <= self.lost_score < 1.0) or self.lost_search_size < 1:
+            raise HromError(f"tracker lost_score must be in [0, 1) and lost_search_size >= 1, got {self.lost_score}, "
+                            f"{self.lost_search_size}")
 
     def replace(self, **changes) -> "TrackerConfig":
         return dataclasses.replace(self, **changes)

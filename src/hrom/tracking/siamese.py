@@ -3,21 +3,25 @@
 ``init``: crop the template (box + context, 127x127), run the template branch once.
 ``update``: crop the search region (255x255, same centre, scale 255/127 of the template region),
 run the search branch only, then penalise scale/ratio changes, blend with a cosine window, pick
-the best anchor and move the box with size interpolation (see ``postprocess``).
+the best anchor and move the box with size interpolation (see ``postprocess``).  With
+``lost_score`` set, a frame scored below it makes the next ones search a larger crop (pysot's
+long-term tracker) until the target is found again.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
+from hrom.errors import HromError
 from hrom.geometry import context_side, mean_color
 from hrom.models.head_geometry import HeadGeometry
 from hrom.tracking.base import Tracker
 from hrom.tracking.config import TrackerConfig
 from hrom.tracking.crop import Cropper
-from hrom.tracking.postprocess import PostProcessor, Step
+from hrom.tracking.postprocess import PostProcessor, Step, clip_state
 
 
 class SiameseTracker(Tracker):
@@ -26,7 +30,8 @@ class SiameseTracker(Tracker):
     Crop sizes and anchors are the network's: ``geometry``, else the backend's ``geometry``
     attribute, else the paper's (127 / 255, five anchors).  After ``update``: ``score`` is the
     foreground score of the chosen anchor (before penalties), ``last_step`` holds the full
-    decision (anchor index, penalty, lr).
+    decision (anchor index, penalty, lr), ``lost`` whether the next frame searches the larger
+    lost-target crop.
     """
 
     def __init__(self, backend, config: TrackerConfig | None = None, name: str = "hrom", rgb: bool = False,
@@ -41,7 +46,16 @@ class SiameseTracker(Tracker):
         self.size = np.zeros(2)
         self.pad = (0.0, 0.0, 0.0)
         self.last_step: Step | None = None
-        self._checked = False
+        self._checked: set[int] = set()
+        self.lost = False
+        self.lost_post: PostProcessor | None = None
+        if self.config.lost_score > 0:
+            size = self.config.lost_search_size
+            if not getattr(backend, "any_search_size", False):
+                raise HromError(f"tracker lost_score {self.config.lost_score}: the {getattr(backend, 'name', 'given')} "
+                                f"backend only takes {self.geometry.search_size}-pixel search crops, the lost-target "
+                                f"search needs {size}; use the torch backend, or export the model again with this hrom")
+            self.lost_post = PostProcessor(self.config, self.geometry.with_search_size(size))
 
     def _region_side(self) -> float:
         return context_side(self.size[0], self.size[1], self.config.context_amount)
@@ -54,17 +68,26 @@ class SiameseTracker(Tracker):
                               self.pad)
         self.backend.set_template(self.cropper.to_input(z, order))
         self.last_step = None
+        self.lost = False
 
     def _update(self, frame: np.ndarray, order: str) -> Sequence[float]:
-        z_size, x_size = self.geometry.template_size, self.geometry.search_size
+        post = self.lost_post if self.lost and self.lost_post is not None else self.post
+        z_size, x_size = self.geometry.template_size, post.geometry.search_size
         s_z = self._region_side()
         scale_z = z_size / s_z
         s_x = s_z * x_size / z_size
         x = self.cropper.crop(frame, self.center[0], self.center[1], s_x, x_size, self.pad)
         cls, loc = self.backend.search(self.cropper.to_input(x, order))
-        if not self._checked:
-            self.post.check_shapes(cls, loc)
-            self._checked = True
-        step = self.post.step(cls, loc, self.center, self.size, scale_z, (frame.shape[1], frame.shape[0]))
+        if x_size not in self._checked:
+            post.check_shapes(cls, loc)
+            self._checked.add(x_size)
+        image_wh = (frame.shape[1], frame.shape[0])
+        step = post.step(cls, loc, self.center, self.size, scale_z, image_wh)
+        cfg = self.config
+        if self.lost and step.score < cfg.lost_score:  # still lost: follow the best place, keep the size
+            cx, cy, w, h = clip_state(step.center[0], step.center[1], self.size[0], self.size[1], image_wh,
+                                      cfg.min_size, cfg.keep_box_inside)
+            step = replace(step, lr=0.0, center=np.array([cx, cy]), size=np.array([w, h]))
+        self.lost = cfg.lost_score > 0 and step.score < cfg.lost_score
         self.center, self.size, self.score, self.last_step = step.center, step.size, step.score, step
         return [self.center[0] - self.size[0] / 2.0, self.center[1] - self.size[1] / 2.0, self.size[0], self.size[1]]
