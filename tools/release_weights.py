@@ -5,7 +5,9 @@ made it (run, data, pairs, hours), without the optimizer and RNG state of ``trai
         --run runs/x --out src/hrom/assets/hrom_bundled.pt
 
 ``--hp``: a ``--hp`` YAML (``hrom tune``'s ``best_hp.yaml``) or preset; default: the checkpoint's
-own ``tracker_hp``, else ``default``. Prints the provenance it stored and the file size.
+own ``tracker_hp``, else ``default``. A fine-tuning run (``init_weights``) also records the weights it
+started from and adds their pairs and hours into ``pairs_total`` / ``training_hours_total``.
+Prints the provenance it stored and the file size.
 """
 
 from __future__ import annotations
@@ -32,6 +34,24 @@ def run_summary(run: Path, upto_iter: int) -> dict:
     return {"run": str(run), "training_hours": round(seconds / 3600, 2), "eval": evals}
 
 
+def init_summary(spec: str, run: Path | None) -> dict:
+    """The weights a fine-tuning run started from (the file its log names, else ``spec`` resolved
+    now) with their own pairs and hours."""
+    from hrom.models.factory import checkpoint_file
+
+    path = None
+    if run is not None and (run / "log.jsonl").is_file():
+        for line in (run / "log.jsonl").read_text().splitlines():
+            if '"init_weights"' in line:
+                path = Path(json.loads(line)["path"])
+    path = path or checkpoint_file(spec)
+    extra = read_checkpoint(path).get("extra") or {}
+    return {"spec": spec, "path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "pairs": extra.get("pairs_total", extra.get("pairs")),
+            "training_hours": extra.get("training_hours_total", extra.get("training_hours")),
+            "averaged_from": extra.get("averaged_from")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkpoint")
@@ -55,6 +75,12 @@ def main() -> None:
                      data=[s.get("name") or s.get("type") for s in cfg.get("data", {}).get("sources", [])])
     if args.run:
         extra.update(run_summary(Path(args.run), int(st.get("global_iter", 1 << 62))))
+    init = (st.get("config") or {}).get("init_weights")
+    if init:  # a fine-tuning run: say what it started from and count its training too
+        extra["init_from"] = init_summary(init, Path(args.run) if args.run else None)
+        for key in ("pairs", "training_hours"):
+            if key in extra and extra["init_from"].get(key) is not None:
+                extra[f"{key}_total"] = round(extra[key] + extra["init_from"][key], 2)
     out = save_checkpoint(loaded, args.out, tracker_hp=to_dict(hp), extra=extra)
     print(json.dumps({k: v for k, v in extra.items() if k != "eval"}, indent=1))
     print(f"{out}: {out.stat().st_size / 2**20:.2f} MiB, tracker_hp {to_dict(hp)}")
