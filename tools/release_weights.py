@@ -6,7 +6,8 @@ made it (run, data, pairs, hours), without the optimizer and RNG state of ``trai
 
 ``--hp``: a ``--hp`` YAML (``hrom tune``'s ``best_hp.yaml``) or preset; default: the checkpoint's
 own ``tracker_hp``, else ``default``. A fine-tuning run (``init_weights``) also records the weights it
-started from and adds their pairs and hours into ``pairs_total`` / ``training_hours_total``.
+started from and adds their pairs and hours into ``pairs_total`` / ``training_hours_total``. A
+released file given as the checkpoint keeps its provenance (new hp only: ``previous_tracker_hp``).
 Prints the provenance it stored and the file size.
 """
 
@@ -68,6 +69,9 @@ def main() -> None:
              "source_sha256": hashlib.sha256(Path(args.checkpoint).read_bytes()).hexdigest()}
     if "averaged_from" in (ckpt.get("extra") or {}):  # tools/average_checkpoints.py's inputs
         extra["averaged_from"] = ckpt["extra"]["averaged_from"]
+    if not st and ckpt.get("extra"):  # an already released file with new hp: keep its provenance
+        extra = {**ckpt["extra"], "previous_tracker_hp": ckpt.get("tracker_hp"),
+                 "previous_sha256": extra["source_sha256"]}
     if st:
         cfg = st.get("config", {})
         extra.update(epochs=st["epoch"], iterations=st["global_iter"],
