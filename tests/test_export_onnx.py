@@ -184,3 +184,30 @@ def test_w18_family_parity(preset):
     assert cls.abs().max() > 0.5 and loc.abs().max() > 0.5  # not trivially small outputs
     for a, b in zip(o_state + [o_cls, o_loc], list(state) + [cls, loc]):
         assert np.abs(a - b.numpy()).max() < 1e-4
+
+
+def test_template_state_blends_the_same_in_onnx_runtime_and_pytorch(tiny_export):
+    """The template update's contract: both backends expose the template state, take a blended one
+    back and search with it (checked against the network run on the blended state), and restoring
+    the first state restores the first template's answer."""
+    from hrom.tracking.backends import TorchBackend
+    from hrom.tracking.template_memory import blend
+
+    model, out = tiny_export
+    z1, z2, x = random_pixels(127, 1), random_pixels(127, 3), random_pixels(255, 2)
+    t = {k: model.template_state(torch.from_numpy(v)) for k, v in (("z1", z1), ("z2", z2))}
+    want = [o.numpy() for o in model.search(torch.from_numpy(x), *blend(t["z1"], t["z2"], 0.5))]
+    for backend in (OnnxBackend(out), TorchBackend(model)):
+        assert backend.template_state is None  # nothing to blend before the first template
+        backend.set_template(z1)
+        first = backend.template_state
+        plain = backend.search(x)
+        backend.set_template(z2)
+        backend.template_state = blend(first, backend.template_state, 0.5)
+        mixed = backend.search(x)
+        for got, ref, old in zip(mixed, want, plain):
+            assert np.abs(got - ref).max() < 0.02 * np.abs(old - ref).max(), backend.name
+        backend.template_state = first
+        assert np.array_equal(backend.search(x)[0], plain[0]), backend.name
+    with pytest.raises(HromError, match="template_state: got 1 arrays; the search graph takes 3"):
+        OnnxBackend(out).template_state = (np.zeros(3, np.float32),)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from hrom.errors import HromError
 from hrom.tracking import SiameseTracker, TrackerConfig, create_tracker, make_backend
-from helpers.tracking import OracleBackend, iou, moving_square_frames
+from helpers.tracking import ColourBackend, OracleBackend, iou, moving_square_frames
 
 
 @pytest.mark.parametrize("hp", ["default", "otb"])
@@ -85,6 +85,75 @@ def test_lost_target_search_keeps_the_size_and_needs_a_backend_for_any_crop():
     for bad in ({"lost_score": 1.0}, {"lost_score": -0.1}, {"lost_search_size": 0}):
         with pytest.raises(HromError, match="lost_score must be in"):
             TrackerConfig(**bad)
+
+
+def _fading_square(n: int = 25):
+    """A moving square whose colour drifts from white towards blue (BGR), 11.3 colour units a frame."""
+    frames, gt = moving_square_frames(n=n, step=(5.0, 2.0))
+    for i, (f, g) in enumerate(zip(frames, gt)):
+        x, y, w, h = (int(v) for v in g)
+        f[y:y + h, x:x + w] = (255, 255 - 8 * i, 255 - 8 * i)
+    return frames, gt
+
+
+def test_template_update_follows_a_target_whose_appearance_drifts():
+    """A matcher that only finds its template's colour: without updates it loses the square once the
+    colour has drifted past its tolerance (frame 4); with them it follows all 24 frames; a
+    template_score above every score it reaches means no update at all."""
+    frames, gt = _fading_square()
+    runs = {}
+    for name, cfg in {"off": TrackerConfig(),
+                      "on": TrackerConfig(template_lr=1.0, template_keep=0.0),
+                      "strict": TrackerConfig(template_lr=1.0, template_keep=0.0, template_score=0.999)}.items():
+        backend = ColourBackend()
+        trk = SiameseTracker(backend, cfg)
+        trk.init(frames[0], gt[0])
+        ious = [iou(trk.update(f), g) for f, g in zip(frames[1:], gt[1:])]
+        runs[name] = ious, trk.template_updates, backend.templates_set
+    for name in ("off", "strict"):
+        ious, updates, templates = runs[name]
+        assert min(ious[:3]) > 0.9 and max(ious[10:]) == 0.0 and updates == 0 and templates == 1, (name, ious)
+    ious, updates, templates = runs["on"]
+    assert min(ious) > 0.9 and updates == 24 and templates == 25, ious
+
+
+def test_template_memory_blends_first_and_running_templates():
+    from hrom.tracking.template_memory import TemplateMemory
+
+    memory = TemplateMemory(lr=0.5, keep=0.25)
+    memory.reset((np.array([2.0]), np.array([0.0, 8.0])))
+    used = memory.add((np.array([4.0]), np.array([4.0, 0.0])))  # running: 3, (2, 4)
+    assert used[0].tolist() == [0.25 * 2 + 0.75 * 3] and used[1].tolist() == [1.5, 5.0]
+    used = memory.add((np.array([4.0]), np.array([4.0, 0.0])))  # running: 3.5, (3, 2)
+    assert used[0].tolist() == [0.25 * 2 + 0.75 * 3.5] and used[1].tolist() == [2.25, 3.5] and memory.updates == 2
+
+
+def test_template_update_needs_a_backend_with_a_template_state():
+    with pytest.raises(HromError, match="oracle backend does not expose its template_state"):
+        SiameseTracker(OracleBackend(), TrackerConfig(template_lr=0.1))
+    for bad in ({"template_lr": 1.5}, {"template_keep": -0.1}, {"template_score": 2.0}):
+        with pytest.raises(HromError, match="template_lr, template_keep and template_score must be in"):
+            TrackerConfig(**bad)
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_template_update_runs_on_the_real_backends(tiny_model, backend):
+    """Through create_tracker, as the CLI and the benchmarks build it: every confident frame updates
+    the template, and the state searched with is the blend of the first and the running one."""
+    if backend == "onnx":
+        pytest.importorskip("onnxruntime", reason="the ONNX backend needs hrom[onnx]")
+    frames, gt = moving_square_frames(n=4)
+    trk = create_tracker(tiny_model, hp={"template_lr": 0.5, "template_keep": 0.5, "template_score": 0.0},
+                         backend=backend)
+    trk.init(frames[0], gt[0])
+    first = [np.asarray(a).copy() for a in trk.backend.template_state]
+    for f in frames[1:]:
+        trk.update(f)
+    now = trk.backend.template_state
+    assert trk.template_updates == 3 and trk.memory.updates == 3
+    for a, b, run in zip(first, now, trk.memory.running):
+        assert np.allclose(np.asarray(b), 0.5 * a + 0.5 * np.asarray(run), atol=1e-5)
+    assert max(float(np.abs(np.asarray(b) - a).max()) for a, b in zip(first, now)) > 1e-4
 
 
 def test_frame_formats_give_the_same_boxes(tiny_model):

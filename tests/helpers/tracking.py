@@ -54,7 +54,7 @@ class OracleBackend:
         g = self.geometry.with_search_size(size) if size != self.geometry.search_size else self.geometry
         self.s = g.score_size
         self.anchors = g.anchor_grid(center=0.0).astype(np.float64)
-        mask = x[0].mean(0) > self.threshold
+        mask = self._mask(x)
         n = self.A * self.s * self.s
         if not mask.any():  # nothing there: every anchor is confidently background
             self.found.append(None)
@@ -70,6 +70,32 @@ class OracleBackend:
         cls = np.stack([np.zeros(n), fg]).reshape(1, 2 * self.A, self.s, self.s)
         loc = np.stack([(cx - a[:, 0]) / a[:, 2], (cy - a[:, 1]) / a[:, 3], np.log(w / a[:, 2]), np.log(h / a[:, 3])])
         return cls.astype(np.float32), loc.reshape(1, 4 * self.A, self.s, self.s).astype(np.float32)
+
+
+    def _mask(self, x) -> np.ndarray:
+        return x[0].mean(0) > self.threshold
+
+
+class ColourBackend(OracleBackend):
+    """An oracle that matches by appearance: its template state is the colour at the template
+    crop's centre, and it finds the pixels within ``tolerance`` of that colour.  A target whose
+    colour drifts is lost unless the tracker updates the template."""
+
+    name = "colour"
+
+    def __init__(self, tolerance: float = 40.0):
+        super().__init__()
+        self.tolerance = tolerance
+        self.template_state: tuple[np.ndarray] | None = None
+        self.templates_set = 0
+
+    def set_template(self, z):
+        c = z.shape[-1] // 2
+        self.template_state = (z[0, :, c - 4:c + 4, c - 4:c + 4].mean(axis=(1, 2)),)
+        self.templates_set += 1
+
+    def _mask(self, x) -> np.ndarray:
+        return np.linalg.norm(x[0] - self.template_state[0][:, None, None], axis=0) < self.tolerance
 
 
 def moving_square_frames(n: int = 20, size=(320, 240), side: int = 30, start=(60.0, 50.0), step=(6.0, 3.0)):

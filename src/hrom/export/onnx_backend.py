@@ -167,6 +167,20 @@ class OnnxBackend:
         outs = self._template.run(self._state_names, {self._t_in["name"]: z})
         self._state = dict(zip(self._state_names, outs))
 
+    @property
+    def template_state(self) -> tuple | None:
+        """The template graph's outputs (numpy arrays, in the sidecar's order) that the search graph
+        takes (None before ``set_template``)."""
+        return None if self._state is None else tuple(self._state[n] for n in self._state_names)
+
+    @template_state.setter
+    def template_state(self, state) -> None:
+        state = tuple(state)
+        if len(state) != len(self._state_names):
+            raise HromError(f"template_state: got {len(state)} arrays; the search graph takes {len(self._state_names)} "
+                            f"({', '.join(self._state_names)})")
+        self._state = {n: np.ascontiguousarray(a, dtype=np.float32) for n, a in zip(self._state_names, state)}
+
     def search(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._state is None:
             raise HromError("tracker: search() before set_template(); call init(image, box) first")

@@ -7,6 +7,8 @@ later) reuses the same cropping and post-processing.  Contract:
   template state (once per video).
 - ``search(x)`` -> ``(cls, loc)``: ``x`` float32 (1, 3, S, S); numpy float32 maps
   (1, 2A, s, s) and (1, 4A, s, s) in pysot's layout.
+- optional ``template_state`` (read / write): the state ``set_template`` keeps, as a tuple of
+  arrays that blend linearly, None before the first template; the tracker's template update needs it.
 - ``name`` (str), ``meta`` (dict; may hold ``tracker_hp`` from a checkpoint) and ``geometry``
   (the network's ``HeadGeometry``: crop sizes and anchors the tracker uses).
 
@@ -97,6 +99,16 @@ class TorchBackend:
 
         with torch.inference_mode():
             self._state = self.model.template_state(self._tensor(z))
+
+    @property
+    def template_state(self) -> tuple | None:
+        """(channel mask, cls kernel, loc kernel) of the current template, as torch tensors (None before
+        ``set_template``)."""
+        return None if self._state is None else tuple(self._state)
+
+    @template_state.setter
+    def template_state(self, state) -> None:
+        self._state = tuple(state)
 
     def search(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import torch

@@ -38,6 +38,13 @@ class TrackerConfig:
     # and keep the box size until a score reaches lost_score again.  0: off.
     lost_score: float = 0.0
     lost_search_size: int = 831
+    # Template update (DaSiamRPN / UpdateNet's linear baseline): after a frame scored at least
+    # template_score, the template of the new box joins a running average at rate template_lr;
+    # the template used is template_keep * first frame's + (1 - template_keep) * that average.
+    # template_lr 0: off (the first frame's template for the whole video).
+    template_lr: float = 0.0
+    template_keep: float = 0.5
+    template_score: float = 0.9
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.window_influence <= 1.0):
@@ -49,6 +56,9 @@ class TrackerConfig:
         if not (0.0 <= self.lost_score < 1.0) or self.lost_search_size < 1:
             raise HromError(f"tracker lost_score must be in [0, 1) and lost_search_size >= 1, got {self.lost_score}, "
                             f"{self.lost_search_size}")
+        if not all(0.0 <= v <= 1.0 for v in (self.template_lr, self.template_keep, self.template_score)):
+            raise HromError(f"tracker template_lr, template_keep and template_score must be in [0, 1], got "
+                            f"{self.template_lr}, {self.template_keep}, {self.template_score}")
 
     def replace(self, **changes) -> "TrackerConfig":
         return dataclasses.replace(self, **changes)

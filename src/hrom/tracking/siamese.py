@@ -5,7 +5,9 @@
 run the search branch only, then penalise scale/ratio changes, blend with a cosine window, pick
 the best anchor and move the box with size interpolation (see ``postprocess``).  With
 ``lost_score`` set, a frame scored below it makes the next ones search a larger crop (pysot's
-long-term tracker) until the target is found again.
+long-term tracker) until the target is found again.  With ``template_lr`` set, frames scored at
+least ``template_score`` update the template (``TemplateMemory``): the first frame's template
+blended with a running average of the confident frames' templates.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hrom.tracking.base import Tracker
 from hrom.tracking.config import TrackerConfig
 from hrom.tracking.crop import Cropper
 from hrom.tracking.postprocess import PostProcessor, Step, clip_state
+from hrom.tracking.template_memory import TemplateMemory
 
 
 class SiameseTracker(Tracker):
@@ -31,7 +34,7 @@ class SiameseTracker(Tracker):
     attribute, else the paper's (127 / 255, five anchors).  After ``update``: ``score`` is the
     foreground score of the chosen anchor (before penalties), ``last_step`` holds the full
     decision (anchor index, penalty, lr), ``lost`` whether the next frame searches the larger
-    lost-target crop.
+    lost-target crop, ``template_updates`` how many frames have updated the template.
     """
 
     def __init__(self, backend, config: TrackerConfig | None = None, name: str = "hrom", rgb: bool = False,
@@ -56,6 +59,17 @@ class SiameseTracker(Tracker):
                                 f"backend only takes {self.geometry.search_size}-pixel search crops, the lost-target "
                                 f"search needs {size}; use the torch backend, or export the model again with this hrom")
             self.lost_post = PostProcessor(self.config, self.geometry.with_search_size(size))
+        self.memory: TemplateMemory | None = None
+        if self.config.template_lr > 0:
+            if not hasattr(backend, "template_state"):
+                raise HromError(f"tracker template_lr {self.config.template_lr}: the {getattr(backend, 'name', 'given')} "
+                                "backend does not expose its template_state, which the template update blends; "
+                                "set template_lr: 0 or use the torch or onnx backend")
+            self.memory = TemplateMemory(self.config.template_lr, self.config.template_keep)
+
+    @property
+    def template_updates(self) -> int:
+        return self.memory.updates if self.memory is not None else 0
 
     def _region_side(self) -> float:
         return context_side(self.size[0], self.size[1], self.config.context_amount)
@@ -64,11 +78,16 @@ class SiameseTracker(Tracker):
         self.center = np.array([box[0] + box[2] / 2.0, box[1] + box[3] / 2.0])
         self.size = np.array([box[2], box[3]], dtype=np.float64)
         self.pad = mean_color(frame)  # fixed for the video, as SiamRPN++ does
+        self._set_template(frame, order)
+        if self.memory is not None:
+            self.memory.reset(self.backend.template_state)
+        self.last_step = None
+        self.lost = False
+
+    def _set_template(self, frame: np.ndarray, order: str) -> None:
         z = self.cropper.crop(frame, self.center[0], self.center[1], self._region_side(), self.geometry.template_size,
                               self.pad)
         self.backend.set_template(self.cropper.to_input(z, order))
-        self.last_step = None
-        self.lost = False
 
     def _update(self, frame: np.ndarray, order: str) -> Sequence[float]:
         post = self.lost_post if self.lost and self.lost_post is not None else self.post
@@ -90,4 +109,7 @@ class SiameseTracker(Tracker):
             step = replace(step, lr=0.0, center=np.array([cx, cy]), size=np.array([w, h]))
         self.lost = cfg.lost_score > 0 and step.score < cfg.lost_score
         self.center, self.size, self.score, self.last_step = step.center, step.size, step.score, step
+        if self.memory is not None and not self.lost and step.score >= cfg.template_score:
+            self._set_template(frame, order)
+            self.backend.template_state = self.memory.add(self.backend.template_state)
         return [self.center[0] - self.size[0] / 2.0, self.center[1] - self.size[1] / 2.0, self.size[0], self.size[1]]
