@@ -52,6 +52,8 @@ def test_grid_range_is_exact_and_inclusive():
     ("0.5,1.5", "lr", ["1.5 is out of range", "[0, 1]"]),
     ("-0.1", "penalty_k", ["out of range", ">= 0"]),
     ("0:1:0.00001", "penalty_k", ["100001 values"]),
+    ("0.1,1.5", "template_keep", ["--template-keep", "1.5 is out of range", "[0, 1]"]),
+    ("0.5,1", "lost_score", ["--lost-score", "1 is out of range", "[0, 0.99]"]),
 ])
 def test_bad_ranges(text, knob, words):
     with pytest.raises(HromError) as exc:
@@ -75,6 +77,19 @@ def test_grid_and_random_points():
         SearchSpace({"lr": [0.3]}, "grid", trials=3)
     with pytest.raises(HromError, match="nothing to search"):
         SearchSpace({})
+
+
+def test_template_and_lost_knobs_join_a_trial_only_when_searched():
+    base = {"penalty_k": 0.3, "window_influence": 0.05, "lr": 0.1, "template_lr": 0.0, "template_keep": 0.5,
+            "template_score": 0.9, "lost_score": 0.3}
+    space = SearchSpace({"template_lr": [0.0, 0.1], "template_keep": [0.5]})
+    assert space.knobs == ("penalty_k", "window_influence", "lr", "template_lr", "template_keep")
+    pts = space.points(base)
+    assert [trial_id(p) for p in pts] == ["k0.3_w0.05_lr0.1_tl0_tk0.5", "k0.3_w0.05_lr0.1_tl0.1_tk0.5"]
+    assert pts[1] == {"penalty_k": 0.3, "window_influence": 0.05, "lr": 0.1, "template_lr": 0.1, "template_keep": 0.5}
+    assert [trial_id(p) for p in SearchSpace({"lr": [0.2]}).points(base)] == ["k0.3_w0.05_lr0.2"]  # ids as before
+    pts = SearchSpace({"lost_score": [0.1, 0.5]}, "random", trials=5, seed=0).points(base)
+    assert all(0.1 <= p["lost_score"] <= 0.5 and "template_lr" not in p for p in pts)
 
 
 # ---- bad input through the command line (no data needed) ------------------------------------------
@@ -292,6 +307,25 @@ def test_workers_give_the_same_scores(tuned, otb_root, tmp_path):
     full = _journal(tuned)
     assert {t: e["score"] for t, e in _journal(out).items()} == {t: full[t]["score"] for t in ("k0_w0.2_lr0.4",
                                                                                                    "k0.3_w0.2_lr0.4")}
+
+
+def test_template_update_knobs_are_searched_like_the_others(otb_root, tmp_path):
+    """--template-lr / --template-score: trial ids, the table's columns, best_hp.yaml and the scores
+    (updating the template on every frame changes the boxes, so the two trials differ)."""
+    out = tmp_path / "out"
+    code, stdout, err = _tune(otb_root, out, "--template-lr", "0,0.3", "--template-score", "0", "--sequences", "Vase")
+    assert code == 0, err
+    ranking = json.loads((out / "ranking.json").read_text())["ranking"]
+    assert sorted(e["trial"] for e in ranking) == ["k0.3_w0.05_lr0.1_tl0.3_ts0", "k0.3_w0.05_lr0.1_tl0_ts0"]
+    assert ranking[0]["score"] != ranking[1]["score"]
+    assert "template_lr  template_score" in stdout
+    header = next(ln for ln in (out / "ranking.md").read_text().splitlines() if ln.startswith("| rank"))
+    assert "| lr | template_lr | template_score | score |" in header
+    best = ranking[0]
+    from hrom.tracking.config import resolve_tracker_config
+
+    cfg = resolve_tracker_config(str(out / "best_hp.yaml"))
+    assert (cfg.template_lr, cfg.template_score, cfg.penalty_k) == (best["template_lr"], 0.0, 0.3)
 
 
 def test_saved_checkpoint_tracks_with_the_tuned_values(tuned, otb_root, tmp_path, capsys):

@@ -1,5 +1,6 @@
 """Search the Siamese tracker's inference hyper-parameters (``penalty_k``, ``window_influence``,
-``lr``) on a benchmark and rank them (what pysot's ``tools/tune.py`` does).
+``lr``, and on request the template update's and the lost-target search's knobs) on a benchmark and
+rank them (what pysot's ``tools/tune.py`` does).
 
 Every trial is an ordinary :func:`~hrom.benchmarks.runner.run_benchmark` run into
 ``<out>/trials/<trial-id>/`` (atomic result files, a provenance record, finished sequences
@@ -26,10 +27,15 @@ from typing import Any
 from hrom.errors import HromError
 from hrom.io import atomic_write_text, check_writable_dir, check_writable_file
 
-KNOBS = ("penalty_k", "window_influence", "lr")
-OPTIONS = {"penalty_k": "--penalty-k", "window_influence": "--window-influence", "lr": "--lr"}
-SHORT = {"penalty_k": "k", "window_influence": "w", "lr": "lr"}  # trial ids: k0.04_w0.44_lr0.4
-LIMITS = {"penalty_k": (0.0, math.inf), "window_influence": (0.0, 1.0), "lr": (0.0, 1.0)}
+CORE = ("penalty_k", "window_influence", "lr")  # in every trial and its id
+EXTRA = ("template_lr", "template_keep", "template_score", "lost_score")  # in a trial (and its id) only when searched
+KNOBS = CORE + EXTRA
+OPTIONS = {k: "--" + k.replace("_", "-") for k in KNOBS}
+# trial ids: k0.04_w0.44_lr0.4, then the searched extras (..._tl0.1_tk0.5)
+SHORT = {"penalty_k": "k", "window_influence": "w", "lr": "lr", "template_lr": "tl", "template_keep": "tk",
+         "template_score": "ts", "lost_score": "ls"}
+LIMITS = {"penalty_k": (0.0, math.inf), "window_influence": (0.0, 1.0), "lr": (0.0, 1.0), "template_lr": (0.0, 1.0),
+          "template_keep": (0.0, 1.0), "template_score": (0.0, 1.0), "lost_score": (0.0, 0.99)}
 MAX_VALUES = 10000      # per range: more is a typo (a step of 0.0001), not a search
 RANDOM_DECIMALS = 4     # random samples are rounded so trial ids stay short and stable
 RECORD = "hrom_tune.json"
@@ -98,7 +104,7 @@ class SearchSpace:
         if unknown:
             raise HromError(f"unknown hyper-parameter {unknown[0]!r} to tune; expected {', '.join(KNOBS)}")
         if not self.ranges:
-            raise HromError("nothing to search: give at least one of --penalty-k, --window-influence, --lr "
+            raise HromError(f"nothing to search: give at least one of {', '.join(OPTIONS.values())} "
                             "(e.g. --penalty-k 0.0:0.5:0.05)")
         if any(not v for v in self.ranges.values()):
             raise HromError("empty range; every searched hyper-parameter needs at least one value")
@@ -111,11 +117,17 @@ class SearchSpace:
         else:
             raise HromError(f"--search {self.search!r}: expected grid or random")
 
+    @property
+    def knobs(self) -> tuple[str, ...]:
+        """The fields every trial sets: the three core knobs and the extras searched."""
+        return CORE + tuple(k for k in EXTRA if k in self.ranges)
+
     def points(self, base: dict[str, float]) -> list[dict[str, float]]:
-        """The trials, in a fixed order (duplicates removed), each a full {knob: value}."""
+        """The trials, in a fixed order (duplicates removed), each {knob: value} over ``knobs``."""
+        knobs = self.knobs
         if self.search == "grid":
-            axes = [self.ranges.get(k, [base[k]]) for k in KNOBS]
-            pts = [dict(zip(KNOBS, combo)) for combo in itertools.product(*axes)]
+            axes = [self.ranges.get(k, [base[k]]) for k in knobs]
+            pts = [dict(zip(knobs, combo)) for combo in itertools.product(*axes)]
         else:
             import numpy as np
 
@@ -123,7 +135,7 @@ class SearchSpace:
             pts = []
             for _ in range(self.trials):
                 p = {}
-                for k in KNOBS:  # one draw per searched knob, in this order, so a seed always gives the same trials
+                for k in knobs:  # one draw per searched knob, in this order, so a seed always gives the same trials
                     if k in self.ranges:
                         lo, hi = min(self.ranges[k]), max(self.ranges[k])
                         p[k] = round(float(rng.uniform(lo, hi)), RANDOM_DECIMALS)
@@ -140,8 +152,9 @@ class SearchSpace:
 
 
 def trial_id(point: dict[str, float]) -> str:
-    """A short folder name from the values, e.g. ``k0.04_w0.44_lr0.4`` (same values, same folder)."""
-    return "_".join(f"{SHORT[k]}{point[k]:g}" for k in KNOBS)
+    """A short folder name from the values, e.g. ``k0.04_w0.44_lr0.4`` (same values, same folder); the
+    extras appear only when searched, so searches of the core knobs keep their ids."""
+    return "_".join(f"{SHORT[k]}{point[k]:g}" for k in KNOBS if k in point)
 
 
 # ---- the tracker -------------------------------------------------------------------------------
@@ -316,17 +329,25 @@ def rank(entries: list[dict], order: list[str]) -> list[dict]:
     return [{"rank": i, **e} for i, e in enumerate(ranked, 1)]
 
 
+def searched_extras(result: dict) -> list[str]:
+    """The extra knobs (template update, lost-target search) this search varied, in KNOBS order."""
+    return [k for k in EXTRA if k in result["space"]["ranges"]]
+
+
 def render_markdown(result: dict) -> str:
     other = [c for c in result["columns"] if c != result["metric"]]
+    extras = searched_extras(result)
     lines = [f"# hrom tune: {result['benchmark']} ({len(result['sequences'])} sequences), {len(result['ranking'])} "
              f"trials ({result['space']['search']})", "",
              f"Tracker `{result['tracker']}` ({result['model']}); score = {result['metric']}. "
              f"Best hyper-parameters: `--hp best_hp.yaml`.", "",
-             "| rank | penalty_k | window_influence | lr | score | " + " | ".join(other) + " | trial |",
-             "|---" * (len(other) + 6) + "|"]
+             "| rank | penalty_k | window_influence | lr | " + "".join(f"{k} | " for k in extras) + "score | "
+             + " | ".join(other) + " | trial |",
+             "|---" * (len(other) + len(extras) + 6) + "|"]
     for e in result["ranking"]:
         lines.append(f"| {e['rank']} | {e['penalty_k']:g} | {e['window_influence']:g} | {e['lr']:g} | "
-                     f"{e['score']:.4f} | " + " | ".join(f"{e['metrics'][c]:.4f}" for c in other)
+                     + "".join(f"{e[k]:g} | " for k in extras)
+                     + f"{e['score']:.4f} | " + " | ".join(f"{e['metrics'][c]:.4f}" for c in other)
                      + f" | {e['trial']} |")
     return "\n".join(lines) + "\n"
 
@@ -476,7 +497,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
         bar.close()
 
     ranking = rank([done[t] for t in order], order)
-    best_cfg = base.replace(**{k: ranking[0][k] for k in KNOBS})
+    best_cfg = base.replace(**{k: ranking[0][k] for k in space.knobs})
     summary = {"benchmark": bench.name, "scoring": bench.scoring, "metric": bench.primary,
                "columns": list(bench.columns), "tracker": str(tracker), "model": prov["model"],
                "sequences": names, "space": space.describe(), "best_hp": to_dict(best_cfg), "ranking": ranking}

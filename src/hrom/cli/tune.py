@@ -1,4 +1,5 @@
-"""``hrom tune``: search penalty_k / window_influence / lr on a benchmark (resumable) and rank them.
+"""``hrom tune``: search penalty_k / window_influence / lr (and the template-update and lost-target
+knobs) on a benchmark (resumable) and rank them.
 
 The work is in :mod:`hrom.benchmarks.tune`; this module only parses ranges and prints the table.
 """
@@ -15,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     from hrom.benchmarks.registry import BENCHMARKS
 
     p = sub.add_parser(
-        "tune", help="search the tracker's penalty_k / window_influence / lr on a benchmark and rank them",
+        "tune", help="search the tracker's penalty_k / window_influence / lr (and template / lost-target knobs) on "
+                     "a benchmark and rank them",
         description="Run the HROM tracker on a benchmark once per hyper-parameter combination (each trial an "
                     "`hrom eval run` into OUT/trials/<trial>/, scored with the benchmark's primary metric: success "
                     "AUC, AO or EAO), then write OUT/ranking.md, ranking.json and best_hp.yaml (use it with --hp). "
@@ -29,6 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--penalty-k", metavar="RANGE", help=f"scale/ratio change penalty: {RANGE_HELP}")
     p.add_argument("--window-influence", metavar="RANGE", help=f"cosine window weight in [0, 1]: {RANGE_HELP}")
     p.add_argument("--lr", metavar="RANGE", help=f"box-size interpolation rate in [0, 1]: {RANGE_HELP}")
+    p.add_argument("--template-lr", metavar="RANGE",
+                   help=f"template update rate in [0, 1] (0: no update): {RANGE_HELP}")
+    p.add_argument("--template-keep", metavar="RANGE",
+                   help=f"weight of the first frame's template in [0, 1]: {RANGE_HELP}")
+    p.add_argument("--template-score", metavar="RANGE",
+                   help=f"score a frame needs to update the template, in [0, 1]: {RANGE_HELP}")
+    p.add_argument("--lost-score", metavar="RANGE",
+                   help=f"score below which the lost-target search starts, in [0, 0.99] (0: off): {RANGE_HELP}")
     p.add_argument("--search", choices=("grid", "random"), default="grid",
                    help="grid: every combination (default); random: --trials points drawn uniformly in each range's "
                         "[min, max]")
@@ -59,7 +69,7 @@ def _csv(text: str | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hrom.benchmarks.tune import KNOBS, SearchSpace, parse_range, tune
+    from hrom.benchmarks.tune import KNOBS, SearchSpace, parse_range, searched_extras, tune
 
     given = {k: getattr(args, k) for k in KNOBS}
     ranges = {k: parse_range(v, k) for k, v in given.items() if v is not None}
@@ -75,11 +85,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"{s['benchmark']}: {n} trials on {len(s['sequences'])} sequences ({len(result.ran)} run now), "
           f"score = {s['metric']}")
     widths = [max(len(c) + 2, 10) for c in other]
-    print(f"{'rank':>4} {'penalty_k':>10} {'window_influence':>17} {'lr':>7} {'score':>8}"
-          + "".join(f"{c:>{w}}" for c, w in zip(other, widths)))
+    extras = searched_extras(s)
+    print(f"{'rank':>4} {'penalty_k':>10} {'window_influence':>17} {'lr':>7}" + "".join(f"{k:>{len(k) + 2}}" for k in extras)
+          + f" {'score':>8}" + "".join(f"{c:>{w}}" for c, w in zip(other, widths)))
     top = max(args.top, 1)
     for e in result.ranking[:top]:
-        print(f"{e['rank']:>4} {e['penalty_k']:>10g} {e['window_influence']:>17g} {e['lr']:>7g} {e['score']:>8.4f}"
+        print(f"{e['rank']:>4} {e['penalty_k']:>10g} {e['window_influence']:>17g} {e['lr']:>7g}"
+              + "".join(f"{e[k]:>{len(k) + 2}g}" for k in extras) + f" {e['score']:>8.4f}"
               + "".join(f"{e['metrics'][c]:>{w}.4f}" for c, w in zip(other, widths)))
     if n > top:
         print(f"... {n - top} more in {result.files['ranking_md']}")
