@@ -52,6 +52,20 @@ def test_model_is_exported_once_into_the_cache(cache):
     assert OnnxBackend(other).export_dir != backend.export_dir
 
 
+def test_same_weights_with_other_tracker_hp_get_their_own_cache_entry(cache, tmp_path):
+    """A re-release that changes only tracker_hp must not be served the old sidecar's values."""
+    from hrom.models.checkpoint import load_model
+
+    model = realistic_model("hrom-tiny")
+    files = {}
+    for name, hp in (("a", {"template_lr": 0.0}), ("b", {"template_lr": 0.1})):
+        files[name] = tmp_path / f"{name}.pt"
+        save_checkpoint(model, files[name], tracker_hp=hp)
+    a, b = (OnnxBackend(load_model(files[n])) for n in ("a", "b"))
+    assert a.export_dir != b.export_dir
+    assert (a.meta["tracker_hp"]["template_lr"], b.meta["tracker_hp"]["template_lr"]) == (0.0, 0.1)
+
+
 def test_backend_outputs_match_torch_backend(cache):
     model = realistic_model("hrom-tiny")
     onnx_b, torch_b = make_backend("onnx", model, "cpu"), make_backend("torch", model, "cpu")

@@ -43,8 +43,12 @@ def available_cores() -> int:
 
 
 def model_hash(model, opset: int) -> str:
-    """Hash of everything that determines the exported graphs."""
-    model = as_loaded(model).model
+    """Hash of everything that determines the export: the graphs and the sidecar's tracker_hp (weights
+    re-released with new hyper-parameters only must not reuse the old sidecar)."""
+    from hrom.export.sidecar import tracker_hp_for
+
+    loaded = as_loaded(model)
+    model = loaded.model
     import onnx
     import onnxruntime
     import torch
@@ -55,7 +59,7 @@ def model_hash(model, opset: int) -> str:
 
     h = hashlib.sha256()
     versions = [__version__, EXPORT_LAYOUT, torch.__version__, torchvision.__version__, onnx.__version__, onnxruntime.__version__, opset]
-    h.update(json.dumps([versions, to_dict(model.config)], sort_keys=True, default=str).encode())
+    h.update(json.dumps([versions, to_dict(model.config), tracker_hp_for(loaded)], sort_keys=True, default=str).encode())
     for name, tensor in sorted(model.state_dict().items()):
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
