@@ -257,6 +257,26 @@ def test_rerun_is_a_noop_and_resume_runs_only_missing_trials(tuned, otb_root, tm
     assert len((out / "trials.jsonl").read_text().splitlines()) == 4
 
 
+def test_a_record_from_before_a_tracker_field_existed_resumes_when_the_field_is_at_its_default(tuned, otb_root,
+                                                                                                tmp_path):
+    """A tune record written before TrackerConfig grew a field: its trials ran as the field's default
+    (off), so the search resumes when the base value is that default, and is refused when it is not."""
+    out = tmp_path / "out"
+    shutil.copytree(tuned, out)
+    record = json.loads((out / "hrom_tune.json").read_text())
+    base = record["base_hp"]
+    assert (base["template_keep"], base["template_score"], base["template_lr"]) == (0.5, 0.9, 0.1)
+    for key in ("template_keep", "template_score"):  # the bundled values are the defaults
+        del base[key]
+    (out / "hrom_tune.json").write_text(json.dumps(record))
+    code, stdout, err = _tune(otb_root, out, *SPACE)
+    assert code == 0 and "(0 run now)" in stdout, err
+    del base["template_lr"]  # the bundled 0.1 is not the default 0: those trials ran without the update
+    (out / "hrom_tune.json").write_text(json.dumps(record))
+    code, _, err = _tune(otb_root, out, *SPACE)
+    assert code == 2 and "base_hp.template_lr 0.0, this command 0.1" in err, err
+
+
 def test_interrupted_tune_keeps_finished_trials(tuned, otb_root, tmp_path, monkeypatch):
     out = tmp_path / "out"
     real = tune_mod.run_trial

@@ -24,8 +24,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from hrom.config import to_dict
 from hrom.errors import HromError
 from hrom.io import atomic_write_text, check_writable_dir, check_writable_file
+from hrom.tracking.config import TrackerConfig
 
 CORE = ("penalty_k", "window_influence", "lr")  # in every trial and its id
 EXTRA = ("template_lr", "template_keep", "template_score", "lost_score")  # in a trial (and its id) only when searched
@@ -280,7 +282,10 @@ def claim_out(out: Path, record: dict, overwrite: bool) -> None:
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             raise HromError(f"{path}: unreadable tune record; {how}") from None
-        found = _diff({k: old.get(k) for k in COMPARED}, {k: record.get(k) for k in COMPARED})
+        old = {k: old.get(k) for k in COMPARED}
+        if isinstance(old["base_hp"], dict):  # fields added to TrackerConfig since ran at their defaults (off)
+            old["base_hp"] = {**to_dict(TrackerConfig()), **old["base_hp"]}
+        found = _diff(old, {k: record.get(k) for k in COMPARED})
         if found:
             key, a, b = found
             raise HromError(f"{out} holds another search ({key} {_short(a)}, this command {_short(b)}); {how}")
@@ -407,9 +412,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
     from hrom.benchmarks.raster import check_convention
     from hrom.benchmarks.registry import get_benchmark
     from hrom.benchmarks.runner import TrackerSpec
-    from hrom.config import to_dict
     from hrom.procs import set_threads
-    from hrom.tracking.config import TrackerConfig
 
     out = check_writable_dir(out, "--out")
     if workers < 1:
