@@ -73,6 +73,27 @@ def test_lost_target_search_finds_a_target_that_jumped_out_of_the_search_region(
     assert ious[4] == 0.0 and min(ious[5:]) > 0.9, ious
 
 
+def test_lost_every_searches_the_large_crop_only_on_every_kth_lost_frame():
+    """Square at (60, 50) for 5 frames, gone for 6, then at (210, 150): the large crop runs on the
+    first lost frame and then every lost_every-th one, so the target is found again on the next
+    large search."""
+    a, _ = moving_square_frames(n=5, step=(0.0, 0.0))
+    gone, _ = moving_square_frames(n=6, side=0)
+    b, _ = moving_square_frames(n=6, start=(210.0, 150.0), step=(0.0, 0.0))
+    frames = a + gone + b
+    runs = {}
+    for every in (1, 3):
+        oracle = OracleBackend()
+        trk = SiameseTracker(oracle, TrackerConfig(lost_score=0.5, lost_every=every))
+        trk.init(frames[0], (60.0, 50.0, 30.0, 30.0))
+        found = [iou(trk.update(f), (210.0, 150.0, 30.0, 30.0)) > 0.9 for f in frames[1:]]
+        runs[every] = oracle.sides, found.index(True) + 1, trk.lost_frames
+    assert runs[1] == ([255] * 5 + [831] * 6 + [255] * 5, 11, 0)
+    assert runs[3] == ([255] * 5 + [831, 255, 255, 831, 255, 255, 831] + [255] * 4, 12, 0)
+    with pytest.raises(HromError, match="lost_every must be an integer >= 1"):
+        TrackerConfig(lost_every=0)
+
+
 def test_lost_target_search_keeps_the_size_and_needs_a_backend_for_any_crop():
     frames, gt = _jumping_square()
     trk = SiameseTracker(OracleBackend(), TrackerConfig(lost_score=0.5, lost_search_size=415))  # +-98 px: too small

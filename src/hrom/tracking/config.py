@@ -38,6 +38,10 @@ class TrackerConfig:
     # and keep the box size until a score reaches lost_score again.  0: off.
     lost_score: float = 0.0
     lost_search_size: int = 831
+    # While lost, only every lost_every-th frame searches the large crop (the first one always
+    # does); the others search the normal crop.  Bounds the cost of a long loss (a lost frame
+    # costs about 10 normal ones at 831 px).  1: every lost frame, as pysot.
+    lost_every: int = 1
     # Template update (DaSiamRPN / UpdateNet's linear baseline): after a frame scored at least
     # template_score, the template of the new box joins a running average at rate template_lr;
     # the template used is template_keep * first frame's + (1 - template_keep) * that average.
@@ -56,6 +60,8 @@ class TrackerConfig:
         if not (0.0 <= self.lost_score < 1.0) or self.lost_search_size < 1:
             raise HromError(f"tracker lost_score must be in [0, 1) and lost_search_size >= 1, got {self.lost_score}, "
                             f"{self.lost_search_size}")
+        if not (isinstance(self.lost_every, int) and self.lost_every >= 1):
+            raise HromError(f"tracker lost_every must be an integer >= 1, got {self.lost_every!r}")
         if not all(0.0 <= v <= 1.0 for v in (self.template_lr, self.template_keep, self.template_score)):
             raise HromError(f"tracker template_lr, template_keep and template_score must be in [0, 1], got "
                             f"{self.template_lr}, {self.template_keep}, {self.template_score}")

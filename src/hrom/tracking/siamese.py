@@ -33,8 +33,10 @@ class SiameseTracker(Tracker):
     Crop sizes and anchors are the network's: ``geometry``, else the backend's ``geometry``
     attribute, else the paper's (127 / 255, five anchors).  After ``update``: ``score`` is the
     foreground score of the chosen anchor (before penalties), ``last_step`` holds the full
-    decision (anchor index, penalty, lr), ``lost`` whether the next frame searches the larger
-    lost-target crop, ``template_updates`` how many frames have updated the template.
+    decision (anchor index, penalty, lr), ``lost`` whether the target is lost (the next frame
+    searches the larger lost-target crop when ``lost_frames - 1`` is a multiple of ``lost_every``),
+    ``lost_frames`` how many frames in a row scored below ``lost_score``, ``template_updates`` how
+    many frames have updated the template.
     """
 
     def __init__(self, backend, config: TrackerConfig | None = None, name: str = "hrom", rgb: bool = False,
@@ -51,6 +53,7 @@ class SiameseTracker(Tracker):
         self.last_step: Step | None = None
         self._checked: set[int] = set()
         self.lost = False
+        self.lost_frames = 0
         self.lost_post: PostProcessor | None = None
         if self.config.lost_score > 0:
             size = self.config.lost_search_size
@@ -83,6 +86,7 @@ class SiameseTracker(Tracker):
             self.memory.reset(self.backend.template_state)
         self.last_step = None
         self.lost = False
+        self.lost_frames = 0
 
     def _set_template(self, frame: np.ndarray, order: str) -> None:
         z = self.cropper.crop(frame, self.center[0], self.center[1], self._region_side(), self.geometry.template_size,
@@ -90,7 +94,9 @@ class SiameseTracker(Tracker):
         self.backend.set_template(self.cropper.to_input(z, order))
 
     def _update(self, frame: np.ndarray, order: str) -> Sequence[float]:
-        post = self.lost_post if self.lost and self.lost_post is not None else self.post
+        cfg = self.config
+        large = self.lost and self.lost_post is not None and (self.lost_frames - 1) % cfg.lost_every == 0
+        post = self.lost_post if large else self.post
         z_size, x_size = self.geometry.template_size, post.geometry.search_size
         s_z = self._region_side()
         scale_z = z_size / s_z
@@ -102,12 +108,12 @@ class SiameseTracker(Tracker):
             self._checked.add(x_size)
         image_wh = (frame.shape[1], frame.shape[0])
         step = post.step(cls, loc, self.center, self.size, scale_z, image_wh)
-        cfg = self.config
         if self.lost and step.score < cfg.lost_score:  # still lost: follow the best place, keep the size
             cx, cy, w, h = clip_state(step.center[0], step.center[1], self.size[0], self.size[1], image_wh,
                                       cfg.min_size, cfg.keep_box_inside)
             step = replace(step, lr=0.0, center=np.array([cx, cy]), size=np.array([w, h]))
         self.lost = cfg.lost_score > 0 and step.score < cfg.lost_score
+        self.lost_frames = self.lost_frames + 1 if self.lost else 0
         self.center, self.size, self.score, self.last_step = step.center, step.size, step.score, step
         if self.memory is not None and not self.lost and step.score >= cfg.template_score:
             self._set_template(frame, order)
