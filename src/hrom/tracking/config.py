@@ -42,7 +42,7 @@ class TrackerConfig:
     # does); the others search the normal crop.  Bounds the cost of a long loss (a lost frame
     # costs about 10 normal ones at 831 px).  1: every lost frame, as pysot.
     lost_every: int = 1
-    # Template update (DaSiamRPN / UpdateNet's linear baseline): after a frame scored at least
+    # Template update (UpdateNet's linear-update baseline): after a frame scored at least
     # template_score, the template of the new box joins a running average at rate template_lr;
     # the template used is template_keep * first frame's + (1 - template_keep) * that average.
     # template_lr 0: off (the first frame's template for the whole video).

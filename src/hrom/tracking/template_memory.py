@@ -3,8 +3,8 @@
 A template *state* is whatever a backend's ``template_state`` holds (the channel mask and the two
 RPN kernels: torch tensors or numpy arrays).  Every part is linear in the correlation that uses
 it, so states are blended element-wise.  The first frame's state is always kept with weight
-``keep``: it anchors the template, so a few bad updates cannot carry it away (UpdateNet's linear
-baseline; DaSiamRPN's long-term tracker blends the same way).
+``keep``: it anchors the template, so a few bad updates cannot carry it away (the linear update
+UpdateNet compares against, plus the first-frame term its skip connection keeps).
 """
 
 from __future__ import annotations
