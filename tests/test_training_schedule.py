@@ -162,3 +162,25 @@ def test_shipped_configs_resolve_by_name_outside_a_checkout(tmp_path, monkeypatc
         resolve_config("nope")
     with pytest.raises(HromError, match="config file not found"):
         resolve_config("elsewhere/hrom_w18.yaml")
+
+
+def test_train_layers_trains_only_the_named_parts(tmp_path):
+    from hrom.errors import HromError
+    from hrom.models.checkpoint import read_checkpoint
+    from hrom.models.hrom import HROM
+    from hrom.training.trainer import Trainer
+
+    cfg = tiny_config(iters_per_epoch=3, train_layers=["rpn.loc"], schedule={"epochs": 1, "warmup_epochs": 0})
+    Trainer(cfg, tmp_path / "run", dataset=SquarePairs(32)).run()
+    torch.manual_seed(cfg.seed)
+    init = HROM(cfg.model_config()).state_dict()
+    e1 = read_checkpoint(tmp_path / "run" / "checkpoints" / "epoch_01.pt")["state_dict"]
+    changed = {k for k in init if not torch.equal(e1[k], init[k])}
+    # the loc branch learns, weights and BatchNorm statistics; nothing else moves, statistics included
+    assert {k for k in changed if not k.startswith("rpn.loc.")} == set()
+    assert "rpn.loc.head.3.weight" in changed and "rpn.loc.conv_search.1.running_mean" in changed
+    assert any(k.startswith("rpn.cls.") for k in init) and any(k.startswith("backbone.") for k in init)
+
+    with pytest.raises(HromError, match="train_layers: 'rpn.lco' names no parameter"):
+        Trainer(tiny_config(train_layers=["rpn.lco"]), tmp_path / "bad", dataset=SquarePairs(2)).run()
+    assert not (tmp_path / "bad" / "checkpoints").exists()

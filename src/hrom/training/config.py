@@ -76,6 +76,9 @@ class TrainConfig:
     model_overrides: dict[str, Any] = field(default_factory=dict)  # ModelConfig fields changed from the preset
     backbone_weights: str = ""  # HRNet ImageNet checkpoint (official or timm); empty: random init
     init_weights: str = ""  # fine-tune: every weight from an hrom checkpoint or tag ("hrom-tiny.bundled"); empty: none
+    # parameter-name prefixes that train (pysot's TRAIN_LAYERS), e.g. [rpn.loc]; the rest stay
+    # frozen, BatchNorm statistics included.  Empty: the whole network trains.
+    train_layers: list[str] = field(default_factory=list)
     data: DataConfig = field(default_factory=DataConfig)  # sources, samples_per_epoch, augmentation
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)

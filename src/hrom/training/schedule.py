@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from hrom.errors import HromError
+
 from hrom.training.config import ScheduleConfig
 
 
@@ -45,10 +47,42 @@ def freeze_pretrained(model: nn.Module, pretrained: set[str], frozen: bool) -> i
     return n
 
 
-def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset()) -> None:
+def restrict_training(model: nn.Module, layers: list[str]) -> int:
+    """Freeze every parameter whose name starts with none of ``layers`` (pysot's TRAIN_LAYERS);
+    an empty list leaves the model alone.  Returns how many parameter tensors still train.
+
+    Called after ``freeze_pretrained``, so a warm-up freeze and this restriction both hold.
+    A prefix that names no parameter is refused: a typo would otherwise train nothing of it.
+    """
+    if not layers:
+        return sum(p.requires_grad for p in model.parameters())
+    names = [n for n, _ in model.named_parameters()]
+    for prefix in layers:
+        if not any(_under(n, prefix) for n in names):
+            tops = sorted({".".join(n.split(".")[:2]) for n in names})
+            raise HromError(f"train_layers: {prefix!r} names no parameter of this network; expected a name prefix "
+                            f"such as {', '.join(tops[:8])}, ...")
+    n = 0
+    for name, p in model.named_parameters():
+        if not any(_under(name, prefix) for prefix in layers):
+            p.requires_grad_(False)
+        n += p.requires_grad
+    return n
+
+
+def _under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix.rstrip(".") + ".")
+
+
+def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset(), layers: list[str] = ()) -> None:
     """Training mode, except BatchNorm layers whose statistics came with the frozen pretrained
-    weights: they keep their ImageNet statistics."""
+    weights (they keep their ImageNet statistics) and, when ``layers`` restricts training, every
+    BatchNorm outside it (a frozen layer keeps the statistics it was trained with)."""
     model.train()
     for name, module in model.backbone.named_modules():
         if isinstance(module, nn.modules.batchnorm._BatchNorm) and f"{name}.running_mean" in frozen_pretrained:
             module.eval()
+    if layers:
+        for name, module in model.named_modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and not any(_under(name, p) for p in layers):
+                module.eval()

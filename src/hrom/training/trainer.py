@@ -36,7 +36,7 @@ from hrom.training.guards import StopRequest, agree
 from hrom.training.curves import plot_eval_curve
 from hrom.training.logbook import Logbook
 from hrom.training.losses import TrackingLoss
-from hrom.training.schedule import backbone_frozen, freeze_pretrained, learning_rate, set_train_mode
+from hrom.training.schedule import backbone_frozen, freeze_pretrained, learning_rate, restrict_training, set_train_mode
 from hrom.training.state import (LATEST, capture_rng, epoch_name, load_training_checkpoint, restore_rng,
                                  save_training_checkpoint)
 
@@ -191,6 +191,7 @@ class Trainer:
             eval_hook = make_eval_hook(cfg.eval, self.run_dir / "eval")
         iters = cfg.iterations(env.world_size)
         model = self._build_model()
+        restrict_training(model, cfg.train_layers)  # a prefix naming nothing is refused before any work
         criterion = TrackingLoss(cfg.loss)
         optimizer = self._build_optimizer(model)
         scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
@@ -225,6 +226,7 @@ class Trainer:
                 frozen = backbone_frozen(cfg.schedule, epoch) and bool(self.pretrained)
                 if frozen != net_frozen:  # the first epoch, and when the backbone is unfrozen
                     n_frozen = freeze_pretrained(model, self.pretrained, frozen)
+                    n_trained = restrict_training(model, cfg.train_layers)
                     if env.distributed:
                         from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -233,7 +235,9 @@ class Trainer:
                     net_frozen = frozen
                     self._log(f"epoch {epoch + 1}: {n_frozen} pretrained backbone parameters frozen, the rest trained"
                               if frozen else f"epoch {epoch + 1}: backbone trained")
-                set_train_mode(model, self.pretrained if frozen else frozenset())
+                    if cfg.train_layers:
+                        self._log(f"epoch {epoch + 1}: only {', '.join(cfg.train_layers)} train ({n_trained} tensors)")
+                set_train_mode(model, self.pretrained if frozen else frozenset(), cfg.train_layers)
                 if hasattr(dataset, "set_epoch"):
                     dataset.set_epoch(epoch)
                 first = start_iter if epoch == start_epoch else 0
