@@ -233,10 +233,11 @@ class Trainer:
                         ids = [self.device.index] if self.device.type == "cuda" else None
                         parts.net = DDP(model, device_ids=ids)
                     net_frozen = frozen
-                    self._log(f"epoch {epoch + 1}: {n_frozen} pretrained backbone parameters frozen, the rest trained"
-                              if frozen else f"epoch {epoch + 1}: backbone trained")
                     if cfg.train_layers:
                         self._log(f"epoch {epoch + 1}: only {', '.join(cfg.train_layers)} train ({n_trained} tensors)")
+                    else:
+                        self._log(f"epoch {epoch + 1}: {n_frozen} pretrained backbone parameters frozen, the rest trained"
+                                  if frozen else f"epoch {epoch + 1}: backbone trained")
                 set_train_mode(model, self.pretrained if frozen else frozenset(), cfg.train_layers)
                 if hasattr(dataset, "set_epoch"):
                     dataset.set_epoch(epoch)
