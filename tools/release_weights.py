@@ -46,11 +46,24 @@ def init_summary(spec: str, run: Path | None) -> dict:
             if '"init_weights"' in line:
                 path = Path(json.loads(line)["path"])
     path = path or checkpoint_file(spec)
-    extra = read_checkpoint(path).get("extra") or {}
-    return {"spec": spec, "path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "pairs": extra.get("pairs_total", extra.get("pairs")),
-            "training_hours": extra.get("training_hours_total", extra.get("training_hours")),
-            "averaged_from": extra.get("averaged_from")}
+    ckpt = read_checkpoint(path)
+    extra = ckpt.get("extra") or {}
+    st = ckpt.get("train_state") or {}
+    out = {"spec": spec, "path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+           "pairs": extra.get("pairs_total", extra.get("pairs")),
+           "training_hours": extra.get("training_hours_total", extra.get("training_hours")),
+           "averaged_from": extra.get("averaged_from")}
+    if st and out["pairs"] is None:  # a checkpoint of an earlier run (a chain of fine-tunes): count that run and its start
+        cfg, run_dir = st.get("config", {}), path.parent.parent
+        out["pairs"] = st["global_iter"] * cfg.get("batch_size", 0) * st.get("world_size", 1)
+        if (run_dir / "log.jsonl").is_file():
+            out["training_hours"] = run_summary(run_dir, st["global_iter"])["training_hours"]
+        if cfg.get("init_weights"):
+            inner = out["init_from"] = init_summary(cfg["init_weights"], run_dir)
+            for key in ("pairs", "training_hours"):
+                if out.get(key) is not None and inner.get(key) is not None:
+                    out[key] = round(out[key] + inner[key], 2)
+    return out
 
 
 def main() -> None:
