@@ -35,6 +35,12 @@ def run_summary(run: Path, upto_iter: int) -> dict:
     return {"run": str(run), "training_hours": round(seconds / 3600, 2), "eval": evals}
 
 
+def run_pairs(train_state: dict) -> int:
+    """Training pairs a checkpoint has seen, from its ``train_state`` (all processes)."""
+    cfg = train_state.get("config", {})
+    return train_state["global_iter"] * cfg.get("batch_size", 0) * train_state.get("world_size", 1)
+
+
 def init_summary(spec: str, run: Path | None) -> dict:
     """The weights a fine-tuning run started from (the file its log names, else ``spec`` resolved
     now) with their own pairs and hours."""
@@ -55,7 +61,7 @@ def init_summary(spec: str, run: Path | None) -> dict:
            "averaged_from": extra.get("averaged_from")}
     if st and out["pairs"] is None:  # a checkpoint of an earlier run (a chain of fine-tunes): count that run and its start
         cfg, run_dir = st.get("config", {}), path.parent.parent
-        out["pairs"] = st["global_iter"] * cfg.get("batch_size", 0) * st.get("world_size", 1)
+        out["pairs"] = run_pairs(st)
         if (run_dir / "log.jsonl").is_file():
             out["training_hours"] = run_summary(run_dir, st["global_iter"])["training_hours"]
         if cfg.get("init_weights"):
@@ -87,8 +93,7 @@ def main() -> None:
                  "previous_sha256": extra["source_sha256"]}
     if st:
         cfg = st.get("config", {})
-        extra.update(epochs=st["epoch"], iterations=st["global_iter"],
-                     pairs=st["global_iter"] * cfg.get("batch_size", 0) * st.get("world_size", 1),
+        extra.update(epochs=st["epoch"], iterations=st["global_iter"], pairs=run_pairs(st),
                      data=[s.get("name") or s.get("type") for s in cfg.get("data", {}).get("sources", [])])
     if args.run:
         extra.update(run_summary(Path(args.run), int(st.get("global_iter", 1 << 62))))

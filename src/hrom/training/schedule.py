@@ -1,12 +1,14 @@
-"""The paper's two-phase schedule as pure functions of (epoch, iteration): nothing to checkpoint
-and the same value whether a run was resumed or not."""
+"""The paper's two-phase schedule as pure functions of (epoch, iteration), nothing to checkpoint
+and the same value whether a run was resumed or not; and which parameters train (the warm-up's
+freeze of loaded backbone weights, ``train_layers``)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from torch import nn
 
 from hrom.errors import HromError
-
 from hrom.training.config import ScheduleConfig
 
 
@@ -47,7 +49,7 @@ def freeze_pretrained(model: nn.Module, pretrained: set[str], frozen: bool) -> i
     return n
 
 
-def restrict_training(model: nn.Module, layers: list[str]) -> int:
+def restrict_training(model: nn.Module, layers: Sequence[str]) -> int:
     """Freeze every parameter whose name starts with none of ``layers`` (pysot's TRAIN_LAYERS);
     an empty list leaves the model alone.  Returns how many parameter tensors still train.
 
@@ -74,7 +76,7 @@ def _under(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix.rstrip(".") + ".")
 
 
-def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset(), layers: list[str] = ()) -> None:
+def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset(), layers: Sequence[str] = ()) -> None:
     """Training mode, except BatchNorm layers whose statistics came with the frozen pretrained
     weights (they keep their ImageNet statistics) and, when ``layers`` restricts training, every
     BatchNorm outside it (a frozen layer keeps the statistics it was trained with)."""
