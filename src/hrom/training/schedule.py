@@ -61,9 +61,9 @@ def restrict_training(model: nn.Module, layers: Sequence[str]) -> int:
     names = [n for n, _ in model.named_parameters()]
     for prefix in layers:
         if not any(_under(n, prefix) for n in names):
-            tops = sorted({".".join(n.split(".")[:2]) for n in names})
-            raise HromError(f"train_layers: {prefix!r} names no parameter of this network; expected a name prefix "
-                            f"such as {', '.join(tops[:8])}, ...")
+            tops = sorted({n.split(".")[0] for n in names})
+            raise HromError(f"train_layers: {prefix!r} names no parameter of this network; expected a dotted name "
+                            f"prefix: one of {', '.join(tops)}, or a part of one (e.g. rpn.loc)")
     n = 0
     for name, p in model.named_parameters():
         if not any(_under(name, prefix) for prefix in layers):
