@@ -12,7 +12,7 @@ import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -126,13 +126,27 @@ def describe_mismatch(expected: Mapping[str, torch.Tensor], saved: Mapping[str, 
     return f"first mismatched tensors: {', '.join(problems[:limit])} ({counts})"
 
 
-def load_weights(model: nn.Module, ckpt: dict, where: str) -> None:
+def under_prefix(name: str, prefix: str) -> bool:
+    """Whether the dotted tensor/module ``name`` is ``prefix`` or lies inside it (``rpn.loc``
+    covers ``rpn.loc.head.0.weight``, not ``rpn.location``)."""
+    return name == prefix or name.startswith(prefix.rstrip(".") + ".")
+
+
+def load_weights(model: nn.Module, ckpt: dict, where: str, exclude: Sequence[str] = ()) -> None:
     """Load ``ckpt['state_dict']`` into ``model`` (strict); when they do not fit, the error is
-    ``where`` plus the first mismatched tensors (torch only says "Error(s) in loading state_dict")."""
-    problem = describe_mismatch(model.state_dict(), ckpt["state_dict"])
+    ``where`` plus the first mismatched tensors (torch only says "Error(s) in loading state_dict").
+
+    Tensors under an ``exclude`` prefix are neither loaded nor compared: the model keeps its own
+    (a fine-tune that re-initialises or reshapes one part, e.g. a wider ``rpn.loc``).
+    """
+    def kept(sd: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v for k, v in sd.items() if not any(under_prefix(k, p) for p in exclude)}
+
+    saved = kept(ckpt["state_dict"])
+    problem = describe_mismatch(kept(model.state_dict()), saved)
     if problem:
         raise HromError(f"{where}: {problem}")
-    model.load_state_dict(ckpt["state_dict"], strict=True)
+    model.load_state_dict(saved, strict=not exclude)
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:

@@ -25,6 +25,7 @@ class ModelConfig:
     ``channel_mask`` / ``spatial_mask`` / ``deformable`` are the Table 3 switches.
     ``template_size`` / ``search_size`` (crop sides), ``template_crop`` (template cells kept) and
     ``anchor_ratios`` x ``anchor_scales`` (the RPN's anchors) make the head's geometry.
+    ``loc_hidden`` widens the box-regression branch alone (the classifier keeps ``feature_channels``).
     """
 
     name: str = "hrom-w18"
@@ -45,6 +46,7 @@ class ModelConfig:
     search_size: int = 255
     template_crop: int = 8
     mask_reduction: int = 16
+    loc_hidden: int = 0  # channels of the RPN's box-regression branch; 0: feature_channels (the paper)
     anchor_ratios: tuple[float, ...] = DEFAULT_RATIOS
     anchor_scales: tuple[float, ...] = DEFAULT_SCALES
 
@@ -57,6 +59,8 @@ class ModelConfig:
         object.__setattr__(self, "anchor_scales", tuple(float(r) for r in self.anchor_scales))
         if self.width < 1 or self.stem_channels < 1:
             raise HromError(f"model {self.name}: width and stem_channels must be positive")
+        if self.loc_hidden < 0:
+            raise HromError(f"model {self.name}: loc_hidden must be 0 (feature_channels) or a channel count, got {self.loc_hidden}")
         if not self.anchor_ratios or not self.anchor_scales or min(self.anchor_ratios + self.anchor_scales) <= 0:
             raise HromError(f"model {self.name}: anchor_ratios and anchor_scales must be non-empty and positive")
         if (min(feature_side(self.template_size), self.template_crop) < 3 or self.score_size < 1
@@ -91,14 +95,16 @@ _DEFAULT_ANCHORS = {"anchor_ratios": DEFAULT_RATIOS, "anchor_scales": DEFAULT_SC
 
 
 def model_config_to_dict(cfg: ModelConfig) -> dict:
-    """``cfg`` as stored in checkpoints and sidecars: every field, except anchors left at the
-    paper's defaults (so files of default-anchor models keep hrom 0.1's keys and it can read them),
-    plus ``anchor_num`` as hrom 0.1 wrote it."""
+    """``cfg`` as stored in checkpoints and sidecars: every field, except anchors and
+    ``loc_hidden`` left at their defaults (so files of such models keep hrom 0.1's keys and it can
+    read them), plus ``anchor_num`` as hrom 0.1 wrote it."""
     from hrom.config import to_dict
 
     data = {}
     for key, value in to_dict(cfg).items():
         if key in _DEFAULT_ANCHORS and tuple(value) == tuple(_DEFAULT_ANCHORS[key]):
+            continue
+        if key == "loc_hidden" and value == 0:
             continue
         data[key] = value
         if key == "feature_channels":  # hrom 0.1's key order, so written files do not change

@@ -39,7 +39,7 @@ class HROM(nn.Module):
         self.channel_mask = ChannelMask(cfg.feature_channels, cfg.mask_reduction) if cfg.channel_mask else None
         self.spatial_mask_z = SpatialMask() if cfg.spatial_mask else None
         self.spatial_mask_x = SpatialMask() if cfg.spatial_mask else None
-        self.rpn = DeformableRPN(cfg.feature_channels, cfg.anchor_num, cfg.deformable)
+        self.rpn = DeformableRPN(cfg.feature_channels, cfg.anchor_num, cfg.deformable, cfg.loc_hidden)
 
     # -- building blocks -------------------------------------------------------------------
     def features(self, img: torch.Tensor) -> torch.Tensor:

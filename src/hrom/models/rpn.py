@@ -64,11 +64,11 @@ class DeformableRPN(nn.Module):
     loc (B, 4A, H, W) read as (B, 4, A, H, W).
     """
 
-    def __init__(self, channels: int = 256, anchor_num: int = 5, deformable: bool = True):
+    def __init__(self, channels: int = 256, anchor_num: int = 5, deformable: bool = True, loc_hidden: int = 0):
         super().__init__()
         self.deform = DeformableConv(channels) if deformable else nn.Identity()
         self.cls = DepthwiseXCorr(channels, channels, 2 * anchor_num)
-        self.loc = DepthwiseXCorr(channels, channels, 4 * anchor_num)
+        self.loc = DepthwiseXCorr(channels, loc_hidden or channels, 4 * anchor_num)
 
     def kernels(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.cls.kernel(z), self.loc.kernel(z)

@@ -76,6 +76,9 @@ class TrainConfig:
     model_overrides: dict[str, Any] = field(default_factory=dict)  # ModelConfig fields changed from the preset
     backbone_weights: str = ""  # HRNet ImageNet checkpoint (official or timm); empty: random init
     init_weights: str = ""  # fine-tune: every weight from an hrom checkpoint or tag ("hrom-tiny.bundled"); empty: none
+    # tensor-name prefixes that init_weights leaves at their fresh initialisation, e.g. [rpn.loc]
+    # to re-learn (or, with model_overrides.loc_hidden, widen) the box-regression branch
+    init_exclude: list[str] = field(default_factory=list)
     # parameter-name prefixes that train (pysot's TRAIN_LAYERS), e.g. [rpn.loc]; the rest stay
     # frozen, BatchNorm statistics included.  Empty: the whole network trains.
     train_layers: list[str] = field(default_factory=list)
@@ -108,6 +111,8 @@ class TrainConfig:
             (self.iters_per_epoch >= 0, f"iters_per_epoch must be >= 0, got {self.iters_per_epoch}"),
             (self.checkpoint_every >= 0 and self.log_every >= 1, "checkpoint_every must be >= 0 and log_every >= 1"),
             (self.workers >= 0, f"workers must be >= 0, got {self.workers}"),
+            (self.init_weights or not self.init_exclude, "init_exclude needs init_weights (it names the parts "
+                                                         "of those weights that are not loaded)"),
         ]
         for ok, msg in checks:
             if not ok:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from torch import nn
 
 from hrom.errors import HromError
+from hrom.models.checkpoint import under_prefix
 from hrom.training.config import ScheduleConfig
 
 
@@ -60,20 +61,16 @@ def restrict_training(model: nn.Module, layers: Sequence[str]) -> int:
         return sum(p.requires_grad for p in model.parameters())
     names = [n for n, _ in model.named_parameters()]
     for prefix in layers:
-        if not any(_under(n, prefix) for n in names):
+        if not any(under_prefix(n, prefix) for n in names):
             tops = sorted({n.split(".")[0] for n in names})
             raise HromError(f"train_layers: {prefix!r} names no parameter of this network; expected a dotted name "
                             f"prefix: one of {', '.join(tops)}, or a part of one (e.g. rpn.loc)")
     n = 0
     for name, p in model.named_parameters():
-        if not any(_under(name, prefix) for prefix in layers):
+        if not any(under_prefix(name, prefix) for prefix in layers):
             p.requires_grad_(False)
         n += p.requires_grad
     return n
-
-
-def _under(name: str, prefix: str) -> bool:
-    return name == prefix or name.startswith(prefix.rstrip(".") + ".")
 
 
 def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset(), layers: Sequence[str] = ()) -> None:
@@ -86,5 +83,5 @@ def set_train_mode(model: nn.Module, frozen_pretrained: set[str] = frozenset(), 
             module.eval()
     if layers:
         for name, module in model.named_modules():
-            if isinstance(module, nn.modules.batchnorm._BatchNorm) and not any(_under(name, p) for p in layers):
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and not any(under_prefix(name, p) for p in layers):
                 module.eval()

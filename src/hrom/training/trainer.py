@@ -122,7 +122,7 @@ class Trainer:
     def _init_from_checkpoint(self, model) -> None:
         """Fine-tuning (pysot's TRAIN.PRETRAINED): start from every weight of an hrom checkpoint
         of the same architecture; the optimizer and schedule still start afresh."""
-        from hrom.models.checkpoint import load_weights, read_checkpoint
+        from hrom.models.checkpoint import load_weights, read_checkpoint, under_prefix
         from hrom.models.factory import checkpoint_file
 
         spec = self.cfg.init_weights
@@ -135,10 +135,18 @@ class Trainer:
                             f"or a pretrained tag such as hrom-tiny.bundled")
         ckpt = read_checkpoint(path)
         held = ckpt["model_config"].get("name", "?")
+        exclude = self.cfg.init_exclude
+        names = model.state_dict().keys()
+        for prefix in exclude:
+            if not any(under_prefix(n, prefix) for n in names):
+                raise HromError(f"init_exclude: {prefix!r} names no tensor of this network; expected a dotted name "
+                                f"prefix such as rpn.loc")
         load_weights(model, ckpt, f"init_weights={spec}: {path} holds a {held} network that does not fit "
-                                  f"this run's {self.cfg.model} (set model: to {held})")
+                                  f"this run's {self.cfg.model} (set model: to {held}, or init_exclude: the parts "
+                                  "that differ)", exclude)
         self.init_source = str(path)
-        self._log(f"initial weights: every tensor from {path} ({held})")
+        fresh = f", except {', '.join(exclude)} (freshly initialised)" if exclude else ""
+        self._log(f"initial weights: every tensor from {path} ({held}){fresh}")
 
     def _build_optimizer(self, model) -> torch.optim.SGD:
         """One SGD over every parameter (frozen ones get no gradient, so SGD leaves them alone)."""
