@@ -18,6 +18,7 @@ from hrom.export.onnx_backend import OnnxBackend, read_sidecar  # noqa: E402
 from hrom.export.onnx_export import (SEARCH_FILE, SIDECAR_FILE, TEMPLATE_FILE, export_graphs,  # noqa: E402
                                      register_deform_conv_symbolic, write_export)
 from hrom.export.verify import max_abs_difference  # noqa: E402
+from hrom.models import get_preset  # noqa: E402
 from hrom.models.anchors import AnchorConfig, anchor_grid  # noqa: E402
 from hrom.models.checkpoint import load_model, save_checkpoint  # noqa: E402
 from hrom.errors import HromError  # noqa: E402
@@ -164,10 +165,12 @@ def test_tiny_parity_random_and_real_crop(tiny_export, shared_dir):
         assert max_abs_difference(model, backend, z, x) < 1e-4
 
 
-@pytest.mark.parametrize("preset", ["hrom-w18", "hrom-w18-base"])
-def test_w18_family_parity(preset):
-    """The full-size HRNet-w18 network (deformable) and the Table 3 baseline (no masks, no DCN)."""
-    model = realistic_model(preset)
+@pytest.mark.parametrize("preset", ["hrom-w18", "hrom-w18-base", "hrom-tiny+loc_hidden=48"])
+def test_w18_family_and_wide_loc_parity(preset):
+    """The full-size HRNet-w18 network (deformable), the Table 3 baseline (no masks, no DCN), and
+    a box branch wider than the classifier (its kernel has more channels than the cls kernel)."""
+    name, _, wide = preset.partition("+loc_hidden=")
+    model = realistic_model(get_preset(name).replace(loc_hidden=int(wide or 0)))
     graphs = export_graphs(model)
     search_ops = _ops(graphs.search)
     assert ("DeformConv" in search_ops) == model.config.deformable

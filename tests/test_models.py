@@ -205,3 +205,23 @@ def test_info_reports_imagenet_weight_loading(tmp_path):
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)["backbone_weights"]
     assert (report["loaded"], report["missing"], report["shape_mismatch"]) == (960, 60, 0)
+
+
+def test_loc_hidden_widens_only_the_box_branch_and_round_trips(tmp_path):
+    from hrom.models.config import model_config_to_dict
+
+    wide_cfg = get_preset("hrom-tiny").replace(loc_hidden=48)
+    wide, narrow = build_model(wide_cfg).eval(), build_model("hrom-tiny").eval()
+    assert narrow.rpn.loc.conv_search[0].out_channels == 32 and wide.rpn.loc.conv_search[0].out_channels == 48
+    assert wide.rpn.cls.conv_search[0].out_channels == 32  # the classifier keeps feature_channels
+    # 3x3 kernel and search convs, 1x1 hidden conv, BN/ReLU, 1x1 output conv: 16 extra channels cost this much
+    extra = 2 * (32 * 16 * 9 + 2 * 16) + (48 * 48 - 32 * 32 + 2 * 16) + 16 * 20
+    assert count_params(wide)["total"] - count_params(narrow)["total"] == extra
+    z, x = _inputs()
+    cls, loc = wide(z, x)
+    assert cls.shape == (1, 10, 25, 25) and loc.shape == (1, 20, 25, 25)
+    assert "loc_hidden" not in model_config_to_dict(narrow.config)  # default-width files keep their keys
+    assert model_config_to_dict(wide_cfg)["loc_hidden"] == 48
+    loaded = load_model(save_checkpoint(wide, tmp_path / "wide.pt"))
+    assert loaded.config == wide_cfg
+    assert torch.equal(loaded.model(z, x)[1], loc)

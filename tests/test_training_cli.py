@@ -39,6 +39,7 @@ def _env():
     (["--config", str(TINY), "--set", "model=hrom-w99"], "hrom-w99"),
     (["--config", str(TINY), "--set", "backbone_weights={tmp}/none.pth"], "none.pth"),
     (["--config", str(TINY), "--set", "init_weights={tmp}/none.pt"], "init_weights: {tmp}/none.pt: neither a model preset"),
+    (["--config", str(TINY), "--set", "init_exclude=[rpn.loc]"], "init_exclude needs init_weights"),
     (["--config", str(TINY), "--set", "device=cuda"], "CUDA"),
     (["--config", str(TINY), "--threads", "-1"], "--threads"),
 ])

@@ -204,6 +204,40 @@ def test_init_weights_fine_tunes_from_every_tensor_of_a_checkpoint(tmp_path):
             Trainer(tiny_config(init_weights=spec), tmp_path / "bad", dataset=SquarePairs(2)).run()
 
 
+def test_init_exclude_keeps_a_reshaped_branch_fresh_and_loads_the_rest(tmp_path):
+    """A wider box branch (model_overrides.loc_hidden) fine-tuned from default-width weights:
+    every tensor outside rpn.loc comes from the file, rpn.loc keeps its new shape."""
+    from hrom.models import build_model
+    from hrom.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(321)
+    donor = build_model("hrom-tiny")
+    save_checkpoint(donor, tmp_path / "donor.pt")
+    frozen = {"schedule": {"epochs": 1, "warmup_epochs": 0, "base_lr": 1e-12, "end_lr": 1e-12}}
+    cfg = tiny_config(iters_per_epoch=1, init_weights=str(tmp_path / "donor.pt"), init_exclude=["rpn.loc"],
+                      model_overrides={"loc_hidden": 40}, **frozen)
+    Trainer(cfg, tmp_path / "run", dataset=SquarePairs(2)).run()
+    ckpt = read_checkpoint(tmp_path / "run" / "checkpoints" / "epoch_01.pt")
+    assert ckpt["model_config"]["loc_hidden"] == 40
+    state, loaded = ckpt["state_dict"], 0
+    for k, v in donor.named_parameters():
+        if k.startswith("rpn.loc."):
+            assert not torch.equal(state[k], v.detach()), k  # new shape, or new random values
+        else:
+            torch.testing.assert_close(state[k], v.detach(), rtol=0, atol=1e-6, msg=k)
+            loaded += 1
+    assert loaded > 50
+    assert state["rpn.loc.conv_search.0.weight"].shape == (40, 32, 3, 3)
+
+    wide = {"model_overrides": {"loc_hidden": 40}, "init_weights": str(tmp_path / "donor.pt")}
+    for changes, message in [({}, r"init_exclude: the parts that differ\).*rpn\.loc"),
+                             ({"init_exclude": ["rpn.lock"]}, "init_exclude: 'rpn.lock' names no tensor")]:
+        with pytest.raises(HromError, match=message):
+            Trainer(tiny_config(**wide, **changes), tmp_path / "bad", dataset=SquarePairs(2)).run()
+    with pytest.raises(HromError, match="init_exclude needs init_weights"):
+        tiny_config(init_exclude=["rpn.loc"])
+
+
 def test_logbook_truncates_on_resume_and_feeds_tensorboard(tmp_path, monkeypatch):
     import sys
     import types

@@ -87,3 +87,52 @@ def test_bad_loss_config_is_rejected():
 
     with pytest.raises(HromError, match="loc_loss"):
         LossConfig(loc_loss="l2")
+
+
+def _deltas(*rows):
+    """(dx, dy, dw, dh) per anchor -> a (1, 4, A, 1, 1) delta map."""
+    return torch.tensor(rows, dtype=torch.float32).T.reshape(1, 4, len(rows), 1, 1)
+
+
+def test_giou_of_deltas_by_hand():
+    from hrom.training.losses import delta_giou_loss
+
+    target = _deltas((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0))
+    pred = _deltas((0, 0, 0, 0),             # the anchor itself: loss 0
+                   (0, 0, math.log(2), 0),   # twice as wide, same centre: IoU 1/2
+                   (2, 0, 0, 0))             # shifted by 2 widths: IoU 0, hull 3 x 1, union 2 -> GIoU -1/3
+    loss = delta_giou_loss(pred, target).flatten()
+    torch.testing.assert_close(loss, torch.tensor([0.0, 0.5, 4.0 / 3.0]))
+
+
+def test_giou_of_deltas_equals_torchvision_on_pixel_boxes():
+    """In anchor units the loss needs no anchor: decoding both with any (non-square) anchor and
+    scoring the pixel boxes with torchvision gives the same numbers."""
+    from torchvision.ops import generalized_box_iou_loss
+
+    from hrom.training.losses import delta_giou_loss
+
+    g = torch.Generator().manual_seed(0)
+    pred, target = torch.randn(1, 4, 6, 1, 1, generator=g) * 0.5, torch.randn(1, 4, 6, 1, 1, generator=g) * 0.5
+    ax, ay, aw, ah = 120.0, 80.0, 64.0, 24.0
+
+    def pixels(d):
+        d = d.reshape(4, -1)
+        cx, cy, w, h = ax + d[0] * aw, ay + d[1] * ah, aw * d[2].exp(), ah * d[3].exp()
+        return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], dim=1)
+
+    expected = generalized_box_iou_loss(pixels(pred), pixels(target), reduction="none")
+    torch.testing.assert_close(delta_giou_loss(pred, target).flatten(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_smooth_l1_plus_giou_adds_the_overlap_term_per_weighted_anchor():
+    pred = torch.zeros(1, 8, 1, 1)
+    label = torch.cat([torch.zeros(1, 4, 1, 1, 1), _deltas((0, 0, math.log(2), 0))], dim=2)
+    weight = torch.tensor([0.5, 0.5]).view(1, 2, 1, 1)
+    plain = weighted_loc_loss(pred, label, weight, "smooth_l1")
+    both = weighted_loc_loss(pred, label, weight, "smooth_l1+giou")
+    assert both.item() == pytest.approx(plain.item() + 0.5 * 0.5, rel=1e-6)  # anchor 2: IoU 1/2, weight 1/2
+    out = TrackingLoss(LossConfig(loc_loss="smooth_l1+giou"))(torch.zeros(1, 4, 1, 1), pred,
+                                                               {"label_cls": torch.ones(1, 2, 1, 1), "label_loc": label,
+                                                                "label_loc_weight": weight})
+    assert out["loc"].item() == pytest.approx(both.item(), rel=1e-6)

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hrom.models import build_model
+from hrom.models import ModelConfig, build_model
 from hrom.models.rpn import DeformableConv
 
 
 @torch.no_grad()
-def realistic_model(preset: str, seed: int = 0):
+def realistic_model(preset: "str | ModelConfig", seed: int = 0):
     """A seeded network whose BN statistics are not the identity (so BN folding is exercised),
     whose deformable offsets are non-zero and fractional, and whose outputs reach O(1..10)."""
     torch.manual_seed(seed)
