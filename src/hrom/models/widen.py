@@ -30,12 +30,12 @@ def _segments(model: HROM) -> list[int]:
 
 def _source_index(wide_segments: list[int], narrow_segments: list[int]) -> torch.Tensor:
     """For each wide channel, the narrow channel it copies (segment by segment, cyclically)."""
-    out, w_off, n_off = [], 0, 0
+    out, offset = [], 0
     for w, n in zip(wide_segments, narrow_segments):
         if w != n and w != 2 * n:
             raise HromError(f"widen: a dimension goes from {n} to {w} channels; only equal or doubled sizes are supported")
-        out += [n_off + i % n for i in range(w)]
-        w_off, n_off = w_off + w, n_off + n
+        out += [offset + i % n for i in range(w)]
+        offset += n
     return torch.tensor(out)
 
 
@@ -92,4 +92,3 @@ def widened(narrow: HROM, wide_config: ModelConfig, seed: int = 0) -> HROM:
     wide = HROM(wide_config)
     widen_weights(narrow, wide, seed)
     return wide
-

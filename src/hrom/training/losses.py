@@ -8,12 +8,12 @@ Regression: smooth L1 on the four normalised deltas (dx, dy, dw, dh), summed ove
 weighted per anchor by ``label_loc_weight`` and summed over anchors, divided by the batch size.
 The data pipeline sets that weight to 1/num_positives on positives and 0 elsewhere, so this is the
 mean loss per positive anchor.  The paper says "standard smooth L1"; pysot uses plain L1 with the
-same weighting, which ``loc_loss="l1"`` reproduces.  ``loc_loss="smooth_l1+giou"`` adds a
-generalised-IoU loss (torchvision.ops) on the boxes the deltas decode to, in anchor units: an
-axis-wise rescaling changes no (G)IoU, so one anchor-free formula is exact for every anchor, and
-the size error is scored by the overlap it costs rather than by its log-ratio alone.  ``beta`` is where smooth L1 turns from
+same weighting, which ``loc_loss="l1"`` reproduces.  ``beta`` is where smooth L1 turns from
 quadratic to linear: deltas are small (|d| < 1 mostly), so the default 1/9 (Faster R-CNN's RPN,
 sigma = 3) keeps useful gradients where beta = 1 would make the loss almost purely quadratic.
+``loc_loss="smooth_l1+giou"`` adds a generalised-IoU loss (torchvision.ops) on the boxes the
+deltas decode to, in anchor units: an axis-wise rescaling changes no (G)IoU, so one anchor-free
+formula is exact for every anchor, and a size error costs what it costs in overlap.
 """
 
 from __future__ import annotations
