@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from helpers.tools import load_tool
 from hrom.models import create_model
 from hrom.models.checkpoint import read_checkpoint, save_checkpoint
-
-TOOL = Path(__file__).resolve().parent.parent / "tools" / "average_checkpoints.py"
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("average_checkpoints", TOOL)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _checkpoint(path: Path, seed: int, preset: str = "hrom-tiny", epoch: int = 1) -> dict:
@@ -39,7 +30,7 @@ def _checkpoint(path: Path, seed: int, preset: str = "hrom-tiny", epoch: int = 1
 
 
 def test_mean_of_three_checkpoints_loads_and_keeps_progress_without_optimizer(tmp_path, monkeypatch):
-    tool = _tool()
+    tool = load_tool("average_checkpoints")
     paths = [tmp_path / f"epoch_0{e}.pt" for e in (1, 2, 3)]
     states = [_checkpoint(p, seed=e, epoch=e) for e, p in zip((1, 2, 3), paths)]
     out = tmp_path / "avg.pt"
@@ -61,7 +52,7 @@ def test_mean_of_three_checkpoints_loads_and_keeps_progress_without_optimizer(tm
 
 
 def test_checkpoints_of_different_networks_are_refused(tmp_path):
-    tool = _tool()
+    tool = load_tool("average_checkpoints")
     a, b = tmp_path / "a.pt", tmp_path / "b.pt"
     _checkpoint(a, 1, "hrom-tiny")
     _checkpoint(b, 2, "hrom-small")

@@ -128,3 +128,25 @@ def test_bad_checkpoint_arguments_are_one_line_errors(run_and_val, tmp_path, cap
                  "--hp", "fast"]) == 2
     assert "unknown tracker hyper-parameter preset 'fast'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_start_nudges_score_each_epoch_on_the_mean_of_its_runs(run_and_val, tmp_path):
+    """--start-nudges 1: each epoch is tracked twice (as given and from a nudged first box); its AO
+    pools both runs' frames, as the GOT-10k toolkit pools repetitions."""
+    run, val = run_and_val
+    out = tmp_path / "curve"
+    args = ["eval", "epochs", str(run / "checkpoints" / "epoch_01.pt"), "--benchmark", "got10k_val", "--root",
+            str(val), "--out", str(out), "--hp", "default", "--quiet", "--start-nudges", "1"]
+    assert main(args) == 0
+    (rec,) = [json.loads(line) for line in (out / "curve.jsonl").read_text().splitlines()]
+    folder = out / "GOT-10k_val" / "epoch_01"
+    ious = []
+    for seq in ("seq0", "seq1"):
+        gt = np.loadtxt(val / seq / "groundtruth.txt", delimiter=",")
+        for k in (1, 2):
+            pred = np.loadtxt(folder / seq / f"{seq}_{k:03d}.txt", delimiter=",")
+            ious += [iou(p, g) for p, g in zip(pred[1:], gt[1:])]
+    assert rec["start_nudges"] == 1 and rec["ao"] == pytest.approx(float(np.mean(ious)), abs=1e-9)
+    first = np.loadtxt(folder / "seq0" / "seq0_002.txt", delimiter=",")[0]
+    gt0 = np.loadtxt(val / "seq0" / "groundtruth.txt", delimiter=",")[0]
+    assert not np.allclose(first, gt0)  # the second run really started elsewhere

@@ -3,24 +3,15 @@ optimizer, and count the pairs and hours of every run in a chain of fine-tunes."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import torch
 
+from helpers.tools import load_tool
 from hrom.models import create_model
 from hrom.models.checkpoint import read_checkpoint, save_checkpoint
-
-TOOL = Path(__file__).resolve().parent.parent / "tools" / "release_weights.py"
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("release_weights", TOOL)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _run_log(run: Path, times: list[float], evals: list[dict]) -> None:
@@ -32,7 +23,7 @@ def _run_log(run: Path, times: list[float], evals: list[dict]) -> None:
 
 
 def test_run_summary_counts_training_time_without_the_restart_gaps(tmp_path):
-    tool = _tool()
+    tool = load_tool("release_weights")
     # 300 s between records, then a 4100 s gap (the run was stopped and resumed), then 300 s again;
     # the record at iteration 70 is past the checkpoint and must not count
     _run_log(tmp_path / "r", [0, 300, 600, 900, 5000, 5300, 5600], [{"epoch": 1, "ao": 0.51}])
@@ -44,7 +35,7 @@ def test_run_summary_counts_training_time_without_the_restart_gaps(tmp_path):
 
 
 def test_release_of_a_fine_tune_counts_the_whole_chain_and_drops_the_optimizer(tmp_path, monkeypatch, capsys):
-    tool = _tool()
+    tool = load_tool("release_weights")
     torch.manual_seed(0)
     base = create_model("hrom-tiny")
     start = save_checkpoint(base, tmp_path / "start.pt", tracker_hp={"penalty_k": 0.1},

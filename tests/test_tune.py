@@ -383,3 +383,23 @@ def test_saved_checkpoint_tracks_with_the_tuned_values(tuned, otb_root, tmp_path
     with pytest.raises(HromError, match="never modified"):
         tune_mod.tune(str(ckpt), "otb100", otb_root, tmp_path / "o3", SearchSpace({"lr": [0.4]}), partial=True,
                       progress=False, save_checkpoint=ckpt)
+
+
+def test_start_nudges_score_each_trial_on_the_mean_of_its_runs(tuned, otb_root, tmp_path):
+    """--start-nudges 1: every trial also runs from a nudged first box; its score is the report's
+    mean over both runs (not the plain run's), and a search with another setting is refused."""
+    from hrom.benchmarks import evaluate
+
+    out = tmp_path / "out"
+    code, stdout, err = _tune(otb_root, out, "--penalty-k", "0.3", "--window-influence", "0.6", "--lr", "0.4",
+                              "--start-nudges", "1")
+    assert code == 0, err
+    trial = out / "trials" / "k0.3_w0.6_lr0.4"
+    results = trial / "OTB100" / "k0.3_w0.6_lr0.4"
+    assert sorted(p.name for p in (results / "Vase").iterdir()) == ["Vase_001.txt", "Vase_002.txt", "Vase_time.txt"]
+    nudged = _journal(out)["k0.3_w0.6_lr0.4"]["score"]
+    report = evaluate("otb100", otb_root, trial, trackers=["k0.3_w0.6_lr0.4"], partial=True)
+    assert nudged == pytest.approx(report["trackers"]["k0.3_w0.6_lr0.4"]["overall"]["success_auc"], abs=1e-12)
+    assert nudged != _journal(tuned)["k0.3_w0.6_lr0.4"]["score"]  # the plain run alone scores otherwise
+    code, _, err = _tune(otb_root, out, "--penalty-k", "0.3", "--window-influence", "0.6", "--lr", "0.4")
+    assert code == 2 and "holds another search" in err and "start_nudges" in err, err

@@ -86,8 +86,9 @@ class Benchmark:
     # ---- tracking and result files -------------------------------------------------------------
 
     def run(self, tracker, seq: Sequence, on_frame: Callable[[], None] | None = None,
-            overlap: str = "vot2018") -> tuple[Any, np.ndarray]:
-        """Track one sequence once: (what the result file holds, seconds per frame)."""
+            overlap: str = "vot2018", nudge: int = 0) -> tuple[Any, np.ndarray]:
+        """Track one sequence once: (what the result file holds, seconds per frame).  ``nudge``:
+        start from a nudged first box (one-pass protocols only, see ``run_ope``)."""
         raise NotImplementedError
 
     def result_path(self, tracker_dir: Path, seq: str, rep: int = 1, repetitions: int = 1) -> Path:
@@ -131,8 +132,8 @@ class OPEBenchmark(Benchmark):
     def scoring(self) -> str:
         return ope_rules(self.rules).name
 
-    def run(self, tracker, seq, on_frame=None, overlap="vot2018"):
-        return run_ope(tracker, seq, on_frame)
+    def run(self, tracker, seq, on_frame=None, overlap="vot2018", nudge=0):
+        return run_ope(tracker, seq, on_frame, nudge)
 
     def score(self, seqs, tracker_dir, overlap="vot2018"):
         return score_ope(seqs, tracker_dir, self.rules)

@@ -90,11 +90,13 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
                     hp: str | None = None, start_epoch: int = 1, every: int = 1, sequences: list[str] | None = None,
                     partial: bool = False, workers: int = 1, threads: int | None = 1, device: str = "cpu",
                     backend: str | None = None, overlap: str = "vot2018", overwrite: bool = False,
-                    progress: bool = True, on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+                    progress: bool = True, on_epoch: Callable[[dict], None] | None = None,
+                    start_nudges: int = 0) -> list[dict]:
     """Track and score the selected epochs (``start_epoch``, then every ``every``-th); returns
     their records (``out/curve.jsonl`` also keeps earlier calls' records with the same ``hp``).
     ``hp``: one preset / YAML for all epochs (default: each checkpoint's own ``tracker_hp``,
-    else ``default``)."""
+    else ``default``). ``start_nudges``: score each epoch on the mean of that many more runs from
+    nudged first boxes (``run_benchmark``); curve records of another setting are not mixed in."""
     if every < 1 or start_epoch < 1:
         raise HromError(f"--every {every} / --start-epoch {start_epoch}: expected 1 or more")
     bench = get_benchmark(benchmark)
@@ -112,16 +114,18 @@ def evaluate_epochs(checkpoints: list[str | Path], benchmark: str, root: str | P
                 rec = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a damaged line: its epoch comes back when this call scores it
-            if isinstance(rec, dict) and rec.get("hp_key", rec.get("hp")) == key and "epoch" in rec:
+            if (isinstance(rec, dict) and rec.get("hp_key", rec.get("hp")) == key and "epoch" in rec
+                    and rec.get("start_nudges", 0) == start_nudges):
                 curve[int(rec["epoch"])] = rec
     title = f"{bench.name}: {Path(str(root)).name}" + (f", hp {Path(hp).name}" if hp else "")
     records: list[dict] = []
     for epoch, ckpt in chosen:
         numbers = score_checkpoint(ckpt, f"epoch_{epoch:02d}", benchmark, root, out, hp=hp, sequences=sequences,
                                    partial=partial, overlap=overlap, device=device, backend=backend, workers=workers,
-                                   progress=progress, overwrite=overwrite, threads=threads)
+                                   progress=progress, overwrite=overwrite, threads=threads,
+                                   start_nudges=start_nudges)
         records.append({"event": "eval", "epoch": epoch, "checkpoint": str(ckpt), "hp": hp, "hp_key": key,
-                        **numbers})
+                        **({"start_nudges": start_nudges} if start_nudges else {}), **numbers})
         curve[epoch] = records[-1]
         everything = [curve[e] for e in sorted(curve)]
         atomic_write_text(out / "curve.jsonl", "".join(json.dumps(r) + "\n" for r in everything))

@@ -20,7 +20,7 @@ from hrom.io import atomic_write_text
 
 RECORD = "hrom_run.json"
 # fields that must match for a run to continue in an existing folder
-COMPARED = ("model", "hp", "hp_sha256", "backend", "overlap", "hrom_version")
+COMPARED = ("model", "hp", "hp_sha256", "backend", "overlap", "hrom_version", "start_nudges")
 
 
 def file_sha256(path: str | Path) -> str:

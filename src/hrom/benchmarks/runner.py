@@ -75,16 +75,32 @@ def check_hp(hp: str) -> None:
     resolve_tracker_config(hp)
 
 
+def check_start_nudges(start_nudges: int, repetitions: int, bench: Benchmark) -> None:
+    """Nudged starts need a one-pass benchmark and replace repetitions (one-line errors)."""
+    from hrom.benchmarks.benchmark import OPEBenchmark
+    from hrom.benchmarks.protocols import START_NUDGES
+
+    if not (isinstance(start_nudges, int) and 0 <= start_nudges <= len(START_NUDGES)):
+        raise HromError(f"--start-nudges {start_nudges}: expected 0 to {len(START_NUDGES)}")
+    if start_nudges and not isinstance(bench, OPEBenchmark):
+        raise HromError(f"--start-nudges: {bench.name} re-initialises from the ground truth (VOT protocol); "
+                        "nudged starts are for one-pass benchmarks (otb100, uav123, lasot, got10k_val, vot2018_ope)")
+    if start_nudges and repetitions > 1:
+        raise HromError(f"--start-nudges {start_nudges} with --repetitions {repetitions}: use one of them "
+                        "(nudged starts are stored as repetitions)")
+
+
 def _identical(paths: list[Path]) -> bool:
     texts = [p.read_bytes() for p in paths]
     return all(t == texts[0] for t in texts[1:])
 
 
-def can_stop(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, rep: int, repetitions: int) -> bool:
+def can_stop(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, rep: int, repetitions: int,
+             nudged: bool = False) -> bool:
     """Whether repetition ``rep`` can be skipped: the tracker says it is deterministic
     (``is_deterministic``, GOT-10k toolkit) and one run exists, or three runs exist and are
-    identical (VOT toolkit)."""
-    if rep <= 1:
+    identical (VOT toolkit).  Never for nudged starts, whose runs differ by design."""
+    if rep <= 1 or nudged:
         return False
     if tracker is not None and getattr(tracker, "is_deterministic", False) is True:
         return bench.is_complete(tracker_dir, seq, 1, repetitions)
@@ -93,29 +109,32 @@ def can_stop(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, rep: i
             and _identical(first))
 
 
-def pending_reps(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, repetitions: int) -> list[int]:
+def pending_reps(tracker, bench: Benchmark, tracker_dir: Path, seq: Sequence, repetitions: int,
+                 nudged: bool = False) -> list[int]:
     """Repetitions still to track (a missing, short or malformed file counts as not done)."""
     todo = []
     for rep in range(1, repetitions + 1):
         if bench.is_complete(tracker_dir, seq, rep, repetitions):
             continue
-        if not todo and can_stop(tracker, bench, tracker_dir, seq, rep, repetitions):
+        if not todo and can_stop(tracker, bench, tracker_dir, seq, rep, repetitions, nudged):
             break
         todo.append(rep)
     return todo
 
 
 def track_sequence(tracker, seq: Sequence, bench: Benchmark, tracker_dir: Path, on_frame=None, repetitions: int = 1,
-                   overlap: str = "vot2018") -> tuple[int, float]:
-    """Track the missing repetitions of one sequence and write their files.
+                   overlap: str = "vot2018", nudged: bool = False) -> tuple[int, float]:
+    """Track the missing repetitions of one sequence and write their files; with ``nudged``,
+    repetition k starts from the first box nudged by ``START_NUDGES[k - 2]`` (k = 1: as given).
     Returns (frames tracked, tracking seconds)."""
     frames, seconds = 0, 0.0
     for rep in range(1, repetitions + 1):
         if bench.is_complete(tracker_dir, seq, rep, repetitions):
             continue
-        if can_stop(tracker, bench, tracker_dir, seq, rep, repetitions):
+        if can_stop(tracker, bench, tracker_dir, seq, rep, repetitions, nudged):
             break
-        output, times = bench.run(tracker, seq, on_frame, overlap=overlap)
+        nudge = {"nudge": rep - 1} if nudged and rep > 1 else {}
+        output, times = bench.run(tracker, seq, on_frame, overlap=overlap, **nudge)
         bench.write_result(tracker_dir, seq.name, output, times, rep, repetitions)
         frames += len(seq)
         seconds += float(np.nansum(times))
@@ -135,8 +154,9 @@ def _init_worker(factory: Callable[[], Any], threads: int | None = None, parent:
 
 
 def _run_in_worker(task: tuple) -> tuple[str, int, float]:
-    seq, bench, tracker_dir, repetitions, overlap = task
-    n, secs = track_sequence(_WORKER_TRACKER, seq, bench, Path(tracker_dir), repetitions=repetitions, overlap=overlap)
+    seq, bench, tracker_dir, repetitions, overlap, nudged = task
+    n, secs = track_sequence(_WORKER_TRACKER, seq, bench, Path(tracker_dir), repetitions=repetitions, overlap=overlap,
+                             nudged=nudged)
     return seq.name, n, secs
 
 
@@ -144,7 +164,7 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
                   results_dir: str | Path, *, tracker_name: str | None = None, workers: int = 1,
                   sequences: list[str] | None = None, partial: bool = False, progress: bool = True,
                   repetitions: int = 1, overwrite: bool = False, overlap: str = "vot2018",
-                  threads: int | None = None) -> Path:
+                  threads: int | None = None, start_nudges: int = 0) -> Path:
     """Run ``tracker`` on every (selected) sequence of ``benchmark`` not already finished.
 
     ``tracker``: a tracker spec string for ``hrom.tracking.create_tracker`` (``"kcf"``,
@@ -156,6 +176,9 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
     deterministic tracker. A folder holding another run's results is refused unless
     ``overwrite`` (which deletes it first). ``overlap``: VOT failure test (``vot2018``,
     ``vot-toolkit`` or ``exact``). ``threads``: PyTorch threads per process.
+    ``start_nudges`` N (one-pass benchmarks, 0-8): N more runs per sequence from nudged first
+    boxes (``hrom.benchmarks.protocols.START_NUDGES``), stored as repetitions 2..N+1, which the
+    scores average.
     """
     from tqdm import tqdm
 
@@ -166,9 +189,12 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
     if repetitions < 1:
         raise HromError(f"--repetitions {repetitions}: expected 1 or more")
     check_convention(overlap)
+    bench = get_benchmark(benchmark)
+    check_start_nudges(start_nudges, repetitions, bench)
+    nudged = start_nudges > 0
+    repetitions = repetitions + start_nudges
     results_dir = check_writable_dir(results_dir, "--results")
     factory = TrackerSpec(tracker) if isinstance(tracker, str) else tracker
-    bench = get_benchmark(benchmark)
     reader = bench.open(root, partial=partial)
     names = select_sequences(reader, sequences)
     seqs = [reader.load(n) for n in names]  # validate every sequence before any tracking
@@ -182,8 +208,11 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
             raise HromError("the tracker has no .name; pass tracker_name (--name)")
         safe_name(tracker_name, "tracker name (use --name)")
     tracker_dir = Path(results_dir) / bench.folder / tracker_name
-    claim_folder(tracker_dir, make_record(factory, bench, overlap), overwrite)
-    pending = {s.name: pending_reps(local, bench, tracker_dir, s, repetitions) for s in seqs}
+    record = make_record(factory, bench, overlap)
+    if nudged:
+        record["start_nudges"] = start_nudges
+    claim_folder(tracker_dir, record, overwrite)
+    pending = {s.name: pending_reps(local, bench, tracker_dir, s, repetitions, nudged) for s in seqs}
     todo = [s for s in seqs if pending[s.name]]
     total = sum(len(s) * len(pending[s.name]) for s in todo)
     bar = tqdm(total=total, unit="frame", desc=f"{bench.name} {tracker_name}", disable=not progress,
@@ -195,11 +224,11 @@ def run_benchmark(tracker: Callable[[], Any] | str | TrackerSpec, benchmark: str
             for s in todo:
                 bar.set_postfix_str(s.name)
                 n, secs = track_sequence(local, s, bench, tracker_dir, on_frame=lambda: bar.update(1),
-                                         repetitions=repetitions, overlap=overlap)
+                                         repetitions=repetitions, overlap=overlap, nudged=nudged)
                 bar.set_postfix_str(f"{s.name} {n / max(secs, 1e-9):.1f} fps")
         else:
             ctx = mp.get_context("spawn")
-            tasks = [(s, bench, str(tracker_dir), repetitions, overlap) for s in todo]
+            tasks = [(s, bench, str(tracker_dir), repetitions, overlap, nudged) for s in todo]
             with ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
                           initargs=(factory, threads, os.getpid())) as pool:
                 for name, n, secs in pool.imap_unordered(_run_in_worker, tasks):

@@ -208,6 +208,7 @@ class Trial:
     threads: int | None
     workers: int = 1
     progress: bool = False
+    start_nudges: int = 0
 
 
 def run_trial(t: Trial) -> dict:
@@ -220,7 +221,8 @@ def run_trial(t: Trial) -> dict:
     start = time.perf_counter()
     factory = TrackerSpec(t.tracker, device=t.device, hp=t.hp_file, backend=t.backend)
     run_benchmark(factory, t.benchmark, t.root, t.results, tracker_name=t.trial, workers=t.workers,
-                  sequences=t.sequences, partial=t.partial, progress=t.progress, overlap=t.overlap, threads=t.threads)
+                  sequences=t.sequences, partial=t.partial, progress=t.progress, overlap=t.overlap, threads=t.threads,
+                  start_nudges=t.start_nudges)
     report = evaluate(t.benchmark, t.root, t.results, trackers=[t.trial], sequences=t.sequences,
                       partial=t.partial, overlap=t.overlap)
     overall = report["trackers"][t.trial]["overall"]
@@ -265,7 +267,8 @@ def _diff(old: dict, new: dict, prefix: str = "") -> tuple[str, Any, Any] | None
     return None
 
 
-COMPARED = ("model", "backend", "base_hp", "benchmark", "sequences", "overlap", "space", "hrom_version")
+COMPARED = ("model", "backend", "base_hp", "benchmark", "sequences", "overlap", "space", "hrom_version",
+            "start_nudges")
 
 
 def claim_out(out: Path, record: dict, overwrite: bool) -> None:
@@ -395,14 +398,17 @@ class TuneResult:
 def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space: SearchSpace, *,
          hp: str | None = None, sequences: list[str] | None = None, partial: bool = False, device: str = "cpu",
          backend: str | None = None, overlap: str = "vot2018", workers: int = 1, threads: int | None = 1,
-         overwrite: bool = False, progress: bool = True, save_checkpoint: str | Path | None = None) -> TuneResult:
+         overwrite: bool = False, progress: bool = True, save_checkpoint: str | Path | None = None,
+         start_nudges: int = 0) -> TuneResult:
     """Run the trials of ``space`` that ``out`` does not hold yet, then rank all of them.
 
     ``hp``: the base configuration (preset or YAML) for every field not searched; default: the
     checkpoint's own ``tracker_hp``. ``workers`` > 1: trials run in that many spawned processes
     (one tracker, ``threads`` threads each); with a single trial left its sequences are spread
     instead. Writes ``out/ranking.md``, ``ranking.json`` and ``best_hp.yaml`` (and
-    ``save_checkpoint``) once every trial is done.
+    ``save_checkpoint``) once every trial is done. ``start_nudges`` N: every trial also runs from
+    N nudged first boxes and is scored on the mean (``run_benchmark``), so the ranking is not
+    decided by one chaotic run.
     """
     import yaml
     from tqdm import tqdm
@@ -411,7 +417,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
     from hrom.benchmarks.base import select_sequences
     from hrom.benchmarks.raster import check_convention
     from hrom.benchmarks.registry import get_benchmark
-    from hrom.benchmarks.runner import TrackerSpec
+    from hrom.benchmarks.runner import TrackerSpec, check_start_nudges
     from hrom.procs import set_threads
 
     out = check_writable_dir(out, "--out")
@@ -431,6 +437,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
         raise HromError(f"{bench.name}: its ground truth is withheld, so trials cannot be scored locally; "
                         "tune on got10k_val instead")
     check_convention(overlap)
+    check_start_nudges(start_nudges, 1, bench)
     reader = bench.open(root, partial=partial)
     names = select_sequences(reader, sequences)
     if not names:
@@ -451,6 +458,8 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
               "benchmark": bench.name, "sequences": names, "overlap": overlap if bench.overlap_matters else None,
               "space": space.describe(), "hrom_version": __version__,
               "tracker": str(tracker), "root": str(root), "partial": partial, "trial_count": len(points)}
+    if start_nudges:
+        record["start_nudges"] = start_nudges
     out.mkdir(parents=True, exist_ok=True)
     claim_out(out, record, overwrite)
 
@@ -463,7 +472,7 @@ def tune(tracker: str, benchmark: str, root: str | Path, out: str | Path, space:
         hp_file = folder / "hp.yaml"
         _write_if_changed(hp_file, yaml.safe_dump(to_dict(base.replace(**p)), sort_keys=False))
         jobs.append(Trial(tid, p, str(hp_file), str(folder), str(tracker), device, backend, benchmark, str(root),
-                          names, partial, overlap, threads, progress=progress))
+                          names, partial, overlap, threads, progress=progress, start_nudges=start_nudges))
 
     ran: list[str] = []
     bar = tqdm(total=len(order), initial=len(order) - len(jobs), unit="trial", desc=f"tune {bench.name}",

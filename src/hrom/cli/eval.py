@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--repetitions", type=int, default=1,
                    help="runs per sequence, saved as <seq>_001.txt ... (VOT uses 15, GOT-10k 3); a deterministic "
                         "tracker stops after one run (or three identical ones)")
+    r.add_argument("--start-nudges", type=int, default=0, metavar="N",
+                   help="one-pass benchmarks: N more runs per sequence (0-8) from first boxes nudged by 2-3%% of their "
+                        "size, stored as repetitions and averaged by the report; one run of a small split is chaotic")
     r.add_argument("--overwrite", action="store_true",
                    help="delete the tracker folder's results first (needed when it holds another model's run)")
     r.add_argument("--sequences", help="comma-separated subset of sequence names")
@@ -75,6 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--backend", help="inference backend (e.g. torch, onnx)")
     e.add_argument("--overlap", choices=CONVENTIONS, default="vot2018", help=overlap_help)
     e.add_argument("--overwrite", action="store_true", help="delete each epoch's earlier results first")
+    e.add_argument("--start-nudges", type=int, default=0, metavar="N",
+                   help="score every epoch on the mean of N more runs from nudged first boxes (0-8; see eval run)")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
     e.set_defaults(func=run)
 
@@ -93,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         out = run_benchmark(factory, args.benchmark, args.root, args.results, tracker_name=args.name,
                             workers=args.workers, sequences=_csv(args.sequences), partial=args.partial,
                             progress=not args.quiet, repetitions=args.repetitions, overwrite=args.overwrite,
-                            overlap=args.overlap, threads=args.threads)
+                            overlap=args.overlap, threads=args.threads, start_nudges=args.start_nudges)
         print(f"results in {out}")
         return 0
     if args.eval_command == "epochs":
@@ -131,7 +136,7 @@ def _epochs(args: argparse.Namespace) -> int:
                               start_epoch=args.start_epoch, every=args.every, sequences=_csv(args.sequences),
                               partial=args.partial, workers=args.workers, threads=args.threads, device=args.device,
                               backend=args.backend, overlap=args.overlap, overwrite=args.overwrite,
-                              progress=not args.quiet, on_epoch=show)
+                              progress=not args.quiet, on_epoch=show, start_nudges=args.start_nudges)
     best = max(records, key=lambda r: r[key])
     print(f"best: epoch {best['epoch']} ({key} {best[key]:.4f}); curve: {args.out}/curve.md, curve.png")
     return 0

@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="parallel processes: trials at once, one tracker each (a single trial left: its sequences); "
                         "default 1")
     p.add_argument("--threads", type=int, default=1, help="PyTorch/OpenCV threads per process (default 1)")
+    p.add_argument("--start-nudges", type=int, default=0, metavar="N",
+                   help="also run every trial from N nudged first boxes (0-8) and rank on the mean: one run of a "
+                        "small split is chaotic")
     p.add_argument("--overwrite", action="store_true",
                    help="delete OUT's trials first (needed to run another search in the same --out)")
     p.add_argument("--save-checkpoint", metavar="OUT.pt",
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     result = tune(args.tracker, args.benchmark, args.root, args.out, space, hp=args.hp,
                   sequences=_csv(args.sequences), partial=args.partial, device=args.device, backend=args.backend,
                   overlap=args.overlap, workers=args.workers, threads=args.threads, overwrite=args.overwrite,
-                  progress=not args.quiet, save_checkpoint=args.save_checkpoint)
+                  progress=not args.quiet, save_checkpoint=args.save_checkpoint, start_nudges=args.start_nudges)
     s = result.summary
     other = [c for c in s["columns"] if c != s["metric"]]
     n = len(result.ranking)
