@@ -336,7 +336,11 @@ def test_template_update_knobs_are_searched_like_the_others(otb_root, tmp_path):
     code, stdout, err = _tune(otb_root, out, "--template-lr", "0,0.3", "--template-score", "0", "--sequences", "Vase")
     assert code == 0, err
     ranking = json.loads((out / "ranking.json").read_text())["ranking"]
-    assert sorted(e["trial"] for e in ranking) == ["k0.3_w0.05_lr0.1_tl0.3_ts0", "k0.3_w0.05_lr0.1_tl0_ts0"]
+    from hrom.tracking import create_tracker
+
+    base = create_tracker("hrom").config  # the knobs not searched keep the bundled weights' own values
+    stem = f"k{base.penalty_k:g}_w{base.window_influence:g}_lr{base.lr:g}"
+    assert sorted(e["trial"] for e in ranking) == [f"{stem}_tl0.3_ts0", f"{stem}_tl0_ts0"]
     assert ranking[0]["score"] != ranking[1]["score"]
     assert "template_lr  template_score" in stdout
     header = next(ln for ln in (out / "ranking.md").read_text().splitlines() if ln.startswith("| rank"))
@@ -345,7 +349,7 @@ def test_template_update_knobs_are_searched_like_the_others(otb_root, tmp_path):
     from hrom.tracking.config import resolve_tracker_config
 
     cfg = resolve_tracker_config(str(out / "best_hp.yaml"))
-    assert (cfg.template_lr, cfg.template_score, cfg.penalty_k) == (best["template_lr"], 0.0, 0.3)
+    assert (cfg.template_lr, cfg.template_score, cfg.penalty_k) == (best["template_lr"], 0.0, base.penalty_k)
 
 
 def test_saved_checkpoint_tracks_with_the_tuned_values(tuned, otb_root, tmp_path, capsys):
