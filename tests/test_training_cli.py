@@ -42,6 +42,9 @@ def _env():
     (["--config", str(TINY), "--set", "init_exclude=[rpn.loc]"], "init_exclude needs init_weights"),
     (["--config", str(TINY), "--set", "device=cuda"], "CUDA"),
     (["--config", str(TINY), "--threads", "-1"], "--threads"),
+    (["--config", str(TINY), "--set", "distill.weight=1", "--set", "distill.teacher={tmp}/nano.onnx"],
+     "{tmp}/nano.onnx: distill.teacher not found"),
+    (["--config", str(TINY), "--set", "distill.weight=1"], "needs distill.teacher"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, message):
     if "device=cuda" in argv and torch.cuda.is_available():

@@ -14,6 +14,7 @@ from typing import Any
 from hrom.config import to_dict
 from hrom.data.config import DataConfig
 from hrom.errors import HromError
+from hrom.training.distill import DistillConfig
 from hrom.training.losses import LossConfig
 
 @dataclass
@@ -84,6 +85,7 @@ class TrainConfig:
     train_layers: list[str] = field(default_factory=list)
     data: DataConfig = field(default_factory=DataConfig)  # sources, samples_per_epoch, augmentation
     loss: LossConfig = field(default_factory=LossConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)  # a pretrained teacher's feature structure; off by default
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     batch_size: int = 12  # per process

@@ -34,6 +34,7 @@ from hrom.training.config import TrainConfig
 from hrom.training.evaluation import EvalHook, make_eval_hook, wants_eval
 from hrom.training.guards import StopRequest, agree
 from hrom.training.curves import plot_eval_curve
+from hrom.training.distill import Distiller, OnnxTeacher
 from hrom.training.logbook import Logbook
 from hrom.training.losses import TrackingLoss
 from hrom.training.schedule import backbone_frozen, freeze_pretrained, learning_rate, restrict_training, set_train_mode
@@ -58,6 +59,7 @@ class RunParts:
     loader: DataLoader
     iters: int
     log: Logbook | None
+    distiller: Distiller | None = None
     seen: list[str] = field(default_factory=list)  # content hashes of the pairs (debug.dump_rank_state)
 
 
@@ -93,6 +95,8 @@ class Trainer:
             raise HromError(f"{self.ckpt_dir / LATEST}: nothing to resume (expected a checkpoint from an earlier `hrom train --out {self.run_dir}`)")
         if not resume and (self.ckpt_dir / LATEST).is_file():
             raise HromError(f"{self.run_dir}: already holds a training run; pass --resume to continue it or choose another --out")
+        # a bad teacher file is found in a second, before the data and the model are built
+        self.teacher = OnnxTeacher(cfg.distill.teacher) if cfg.distill.weight > 0 else None
 
     # -- set-up ----------------------------------------------------------------------------------
     def _log(self, msg: str) -> None:
@@ -201,6 +205,10 @@ class Trainer:
         model = self._build_model()
         restrict_training(model, cfg.train_layers)  # a prefix naming nothing is refused before any work
         criterion = TrackingLoss(cfg.loss)
+        distiller = None
+        if self.teacher is not None:
+            g = model.config.geometry
+            distiller = Distiller(self.teacher, cfg.distill.teacher_stride, model, g.search_size, g.stride)
         optimizer = self._build_optimizer(model)
         scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         start_epoch, start_iter = 0, 0
@@ -225,7 +233,7 @@ class Trainer:
                   f"batch {cfg.batch_size}, {iters} iterations/epoch, epochs {start_epoch + 1}..{cfg.schedule.epochs}")
         sampler, loader = self._loader(dataset, iters)
         self._interrupted: dict[str, Any] = {}
-        self.parts = parts = RunParts(model, model, criterion, optimizer, scaler, loader, iters, log)
+        self.parts = parts = RunParts(model, model, criterion, optimizer, scaler, loader, iters, log, distiller)
         last: dict[str, float] = {}
         net_frozen = None
         try:
@@ -271,6 +279,8 @@ class Trainer:
             self._stop.__exit__()
             if cfg.debug.dump_rank_state:
                 self._dump_rank_state(model, parts.seen)
+            if parts.distiller is not None:
+                parts.distiller.close()
             if log is not None:
                 log.close()
 
@@ -288,7 +298,7 @@ class Trainer:
         trainable = [p for p in model.parameters() if p.requires_grad]
         pairs_per_step = cfg.batch_size * env.world_size
         t_last, n_since = time.perf_counter(), 0
-        sums = torch.zeros(3, device=self.device)
+        sums = torch.zeros(4, device=self.device)
         last: dict[str, float] = {}
         it = first
         try:
@@ -302,6 +312,9 @@ class Trainer:
                 with torch.autocast(device_type=self.device.type, enabled=self.use_amp):
                     cls, loc = net(batch["template"], batch["search"])
                 losses = criterion(cls, loc, batch)
+                if p.distiller is not None:
+                    losses["distill"] = p.distiller.loss(batch["search"])
+                    losses["loss"] = losses["loss"] + cfg.distill.weight * losses["distill"]
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(losses["loss"]).backward()
                 if cfg.optim.grad_clip > 0:
@@ -315,7 +328,8 @@ class Trainer:
                     raise HromError(f"epoch {epoch + 1} iteration {it + 1}: loss is not finite "
                                     f"({losses['loss'].item()}); stopped without saving (the last checkpoint in "
                                     f"{self.ckpt_dir} is kept); lower schedule.base_lr or check the training data")
-                sums += torch.stack([losses["loss"].detach(), losses["cls"].detach(), losses["loc"].detach()])
+                sums += torch.stack([losses[k].detach() for k in ("loss", "cls", "loc")]
+                                    + [losses.get("distill", torch.zeros((), device=sums.device)).detach()])
                 n_since += 1
                 global_iter = epoch * iters + it + 1
                 if global_iter % cfg.log_every == 0 or it + 1 == iters:  # aligned to global steps, also after a resume
@@ -327,6 +341,8 @@ class Trainer:
                     rate = n_since * pairs_per_step / max(now - t_last, 1e-9)
                     last = {"iter": global_iter, "epoch": epoch + 1, "loss": mean[0], "cls": mean[1], "loc": mean[2],
                             "lr": lr, "pairs_per_s": rate, "time": time.time()}
+                    if p.distiller is not None:
+                        last["distill"] = mean[3]
                     if log is not None:
                         log.write(last)
                     if bar is not None:
