@@ -52,7 +52,9 @@ def test_release_of_a_fine_tune_counts_the_whole_chain_and_drops_the_optimizer(t
     ckpt = torch.load(ckpt_path, weights_only=False)
     ckpt["train_state"] = {"epoch": 1, "global_iter": 60, "world_size": 2, "optimizer": {"state": "big"},
                            "config": {"batch_size": 16, "init_weights": str(start),
-                                      "data": {"sources": [{"name": "seq"}, {"type": "pysot"}]}}}
+                                      "data": {"sources": [{"name": "seq"}, {"type": "pysot"}]},
+                                      "distill": {"teacher": "/x/peers/backbone.onnx", "weight": 1.0,
+                                                  "teacher_stride": 16}}}
     torch.save(ckpt, ckpt_path)
     hp = tmp_path / "best_hp.yaml"
     hp.write_text("penalty_k: 0.3\nwindow_influence: 0.05\nlr: 0.1\n")
@@ -67,6 +69,8 @@ def test_release_of_a_fine_tune_counts_the_whole_chain_and_drops_the_optimizer(t
     extra = released["extra"]
     assert (extra["epochs"], extra["iterations"], extra["pairs"]) == (1, 60, 1920)
     assert extra["data"] == ["seq", "pysot"]
+    assert extra["distill"] == {"teacher": "backbone.onnx", "weight": 1.0}
+    assert "distill" not in extra["init_from"]  # the start was a released file, whose own extra says how it was made
     assert extra["training_hours"] == round(1500 / 3600, 2)
     assert extra["pairs_total"] == 2920 and extra["training_hours_total"] == round(1.5 + 0.42, 2)
     assert extra["init_from"]["path"] == str(start) and extra["init_from"]["pairs"] == 1000

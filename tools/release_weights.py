@@ -1,5 +1,5 @@
 """Turn a training checkpoint into shippable weights: network + tracker hyper-parameters + what
-made it (run, data, pairs, hours), without the optimizer and RNG state of ``train_state``.
+made it (run, data, pairs, hours, distillation), without the optimizer and RNG state of ``train_state``.
 
     python tools/release_weights.py runs/x/checkpoints/epoch_12.pt --hp tune/val/best_hp.yaml \
         --run runs/x --out src/hrom/assets/hrom_bundled.pt
@@ -41,6 +41,14 @@ def run_pairs(train_state: dict) -> int:
     return train_state["global_iter"] * cfg.get("batch_size", 0) * train_state.get("world_size", 1)
 
 
+def distill_summary(cfg: dict) -> dict | None:
+    """The distillation a run's config switched on (teacher file by name, weight), else None."""
+    d = cfg.get("distill") or {}
+    if not d.get("weight", 0) > 0:
+        return None
+    return {"teacher": Path(d["teacher"]).name, "weight": d["weight"]}
+
+
 def init_summary(spec: str, run: Path | None) -> dict:
     """The weights a fine-tuning run started from (the file its log names, else ``spec`` resolved
     now) with their own pairs and hours."""
@@ -62,6 +70,8 @@ def init_summary(spec: str, run: Path | None) -> dict:
     if st and out["pairs"] is None:  # a checkpoint of an earlier run (a chain of fine-tunes): count that run and its start
         cfg, run_dir = st.get("config", {}), path.parent.parent
         out["pairs"] = run_pairs(st)
+        if distill_summary(cfg):
+            out["distill"] = distill_summary(cfg)
         if (run_dir / "log.jsonl").is_file():
             out["training_hours"] = run_summary(run_dir, st["global_iter"])["training_hours"]
         if cfg.get("init_weights"):
@@ -95,6 +105,8 @@ def main() -> None:
         cfg = st.get("config", {})
         extra.update(epochs=st["epoch"], iterations=st["global_iter"], pairs=run_pairs(st),
                      data=[s.get("name") or s.get("type") for s in cfg.get("data", {}).get("sources", [])])
+        if distill_summary(cfg):
+            extra["distill"] = distill_summary(cfg)
     if args.run:
         extra.update(run_summary(Path(args.run), int(st.get("global_iter", 1 << 62))))
     init = (st.get("config") or {}).get("init_weights")
