@@ -74,12 +74,19 @@ def _params(path):
     return read_checkpoint(path)["state_dict"]
 
 
-def test_torchrun_two_cpu_processes_stay_in_sync(tmp_path):
+@pytest.mark.parametrize("distill", [False, True], ids=["plain", "distill"])
+def test_torchrun_two_cpu_processes_stay_in_sync(tmp_path, distill):
     run = tmp_path / "ddp"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "hrom", "train", "--config", str(TINY), "--out", str(run),
            "--set", "data.samples_per_epoch=16", "--set", "batch_size=2", "--set", "progress=false",
            "--set", "debug.dump_rank_state=true", "--set", "log_every=1"]
+    if distill:  # the term's gradient reaches the neck through the hook on each rank's own model
+        pytest.importorskip("onnxruntime", reason="the onnx extra (pip install 'hrom[onnx]') is not installed")
+        from helpers.teachers import export_teacher
+
+        export_teacher(tmp_path / "teacher.onnx")
+        cmd += ["--set", f"distill.teacher={tmp_path / 'teacher.onnx'}", "--set", "distill.weight=1"]
     proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r0 = torch.load(run / "debug" / "rank0.pt", weights_only=True)
@@ -99,6 +106,9 @@ def test_torchrun_two_cpu_processes_stay_in_sync(tmp_path):
     # rank 0 alone logs and saves; the checkpoint holds rank 0's weights
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["iter"] for r in log] == list(range(1, 9))
+    assert all(("distill" in r) is distill for r in log)
+    if distill:  # both ranks' terms, averaged like the other losses
+        assert all(r["loss"] == pytest.approx(r["cls"] + 1.2 * r["loc"] + r["distill"], rel=1e-5) for r in log)
     saved = _params(run / "checkpoints" / "epoch_02.pt")
     for n in names:
         assert torch.equal(saved[n], r0["state_dict"][n]), n

@@ -10,37 +10,17 @@ import pytest
 import torch
 
 import hrom
-from torch import nn
 
 from hrom.errors import HromError
 from hrom.training.distill import DistillConfig, Distiller, OnnxTeacher, cosine_similarities, sampling_grid, similarity_loss
 from hrom.training.trainer import Trainer
+from helpers.teachers import export_teacher
 from helpers.training import SquarePairs, tiny_config
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 WEIGHTED_ITERS = 16
 onnx = pytest.importorskip("onnx", reason="the onnx extra (pip install 'hrom[onnx]') is not installed")
 pytest.importorskip("onnxruntime", reason="the onnx extra (pip install 'hrom[onnx]') is not installed")
-
-
-class StrideSixteen(nn.Module):
-    """255x255 -> 4x16x16, as NanoTrack v2's backbone is 48x16x16."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.conv = nn.Conv2d(3, 4, kernel_size=15, stride=16, padding=7)
-
-    def forward(self, x):
-        return torch.relu(self.conv(x / 255.0))
-
-
-def export_teacher(path, batch_one: bool = True):
-    net = StrideSixteen().eval()
-    dyn = None if batch_one else {"input": {0: "n"}, "output": {0: "n"}}
-    torch.onnx.export(net, (torch.zeros(1, 3, 255, 255),), str(path), dynamo=False, input_names=["input"],
-                      output_names=["output"], dynamic_axes=dyn, opset_version=17)
-    return net
 
 
 def test_similarity_loss_on_hand_computed_cells():
