@@ -65,3 +65,16 @@ def test_track_without_model_uses_the_bundled_weights(tmp_path, capsys):
     rows = np.loadtxt(out, delimiter=",")
     assert rows.shape == (10, 4)
     assert np.all(rows[:, 0] >= 0) and np.all(rows[:, 0] + rows[:, 2] <= 480)
+
+
+def test_release_hp_file_is_the_bundled_tracker_hp():
+    """configs/extra/hp_release.yaml scores training checkpoints as the release is scored; it must
+    stay the shipped file's tracker_hp, or validation comparisons silently use other settings."""
+    from hrom.tracking.config import resolve_tracker_config
+
+    root = Path(__file__).resolve().parent.parent / "configs" / "extra"
+    shipped = resolve_tracker_config(checkpoint_hp=load_model(bundled_checkpoint()).tracker_hp)
+    assert resolve_tracker_config(root / "hp_release.yaml") == shipped
+    curve = resolve_tracker_config(root / "hp_val_curve.yaml")
+    assert curve.template_lr == 0 and curve.lost_score == 0
+    assert (curve.penalty_k, curve.window_influence, curve.lr) == (shipped.penalty_k, shipped.window_influence, shipped.lr)
