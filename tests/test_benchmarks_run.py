@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from helpers.benchmarks import FollowGT, keep_threads, moving_boxes, write_boxes, write_frames  # noqa: F401 (fixture)
-from test_benchmarks_readers import make_otb, make_vot_workspace
+from test_benchmarks_readers import make_got10k, make_otb, make_vot_workspace
 
 from hrom.benchmarks import evaluate, run_benchmark, write_report
 from hrom.benchmarks.results import read_vot_file
@@ -144,6 +144,47 @@ def test_workers_and_report_from_several_layouts(tmp_path):
     for f in ("success.png", "precision.png", "norm_precision.png", "attributes_success.png", "report.md"):
         assert (tmp_path / "rep" / f).stat().st_size > 0
     assert "| 1 |" in (tmp_path / "rep" / "report.md").read_text()
+
+
+def test_report_groups_score_each_subset_with_the_benchmarks_pooling(tmp_path, capsys):
+    """Three GOT-10k val sequences (cover > 0 frames are scored, never the first): two tracked exactly
+    on 4 frames each (IoU 1), the third with half-width boxes at the same corner (IoU 0.5) on 2 frames.
+    Frame-weighted AO as GOT-10k pools it: a = 1.0, b = 0.5, c = (4 + 1) / 6 (not the sequence mean 0.75),
+    overall = (4 + 4 + 1) / 10."""
+    names, gts = make_got10k(tmp_path / "data", "val", n_seqs=3, n=6)
+    (tmp_path / "data" / "val" / names[2] / "cover.label").write_text("8\n0\n0\n8\n3\n0\n")
+    d = tmp_path / "res" / "GOT-10k" / "t"
+    for name, gt in zip(names, gts):
+        pred = gt.copy()
+        if name.endswith("3"):
+            pred[:, 2] /= 2
+        write_boxes(d / name / f"{name}_001.txt", pred)
+    code = main(["eval", "report", "--benchmark", "got10k_val", "--root", str(tmp_path / "data"),
+                 "--results", str(tmp_path / "res"), "--out", str(tmp_path / "rep"),
+                 "--group", "a=*_000001,*_000002", "--group", "b=*3", "--group", "c=*1,*3"])
+    assert code == 0
+    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    t = rep["trackers"]["t"]
+    assert t["overall"]["ao"] == pytest.approx(9 / 10)
+    assert t["per_group"]["c"]["ao"] == pytest.approx(5 / 6)
+    assert t["per_group"]["a"]["ao"] == pytest.approx(1.0) and t["per_group"]["a"]["sequences"] == 2
+    assert t["per_group"]["b"]["ao"] == pytest.approx(0.5) and t["per_group"]["b"]["sr_0.75"] == 0.0
+    assert rep["groups"] == {"a": names[:2], "b": names[2:], "c": [names[0], names[2]]}
+    assert "| t | 1.000 | 0.500 | 0.833 |" in (tmp_path / "rep" / "report.md").read_text()
+    assert "1.0000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec,needle", [("nogroup", "expected NAME=PATTERN"), ("x=zz*", "matches none of the 3"),
+                                         ("a=", "expected NAME=PATTERN")])
+def test_report_bad_group_exit_2(tmp_path, capsys, spec, needle):
+    names, gts = make_got10k(tmp_path / "data", "val", n_seqs=3, n=6)
+    for name, gt in zip(names, gts):
+        write_boxes(tmp_path / "res" / "GOT-10k" / "t" / name / f"{name}_001.txt", gt)
+    code = main(["eval", "report", "--benchmark", "got10k_val", "--root", str(tmp_path / "data"),
+                 "--results", str(tmp_path / "res"), "--out", str(tmp_path / "rep"), "--group", spec])
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err and err.count("\n") == 1
+    assert not (tmp_path / "rep" / "report.json").exists()
 
 
 def test_cli_run_with_opencv_tracker_on_shared_otb(shared_dir, tmp_path):

@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--sequences", help="comma-separated subset of sequence names")
     q.add_argument("--partial", action="store_true", help="use only the sequences present under --root")
     q.add_argument("--overlap", choices=CONVENTIONS, default="vot2018", help=overlap_help)
+    q.add_argument("--group", action="append", metavar="NAME=PATTERN[,PATTERN]",
+                   help="also score the sequences whose names match shell patterns as group NAME "
+                        "(repeatable), e.g. --group davis='val_davis*'")
     q.set_defaults(func=run)
 
     e = esub.add_parser("epochs", help="track and score every epoch checkpoint of a training run (curve.md/png)",
@@ -105,17 +108,23 @@ def run(args: argparse.Namespace) -> int:
         return _epochs(args)
 
     from hrom.benchmarks.registry import get_benchmark
-    from hrom.benchmarks.report import evaluate, write_report
+    from hrom.benchmarks.report import evaluate, parse_groups, write_report
     from hrom.io import check_writable_dir
 
+    groups = parse_groups(args.group)
     check_writable_dir(args.out, "--out")
     report = evaluate(args.benchmark, args.root, args.results, trackers=args.trackers,
-                      sequences=_csv(args.sequences), partial=args.partial, overlap=args.overlap)
+                      sequences=_csv(args.sequences), partial=args.partial, overlap=args.overlap, groups=groups)
     files = write_report(report, args.out)
-    cols = get_benchmark(report["benchmark"]).columns
+    bench = get_benchmark(report["benchmark"])
+    cols = bench.columns
     print(f"{'tracker':<24}" + "".join(f"{c:>20}" for c in cols))
     for name, s in report["trackers"].items():
         print(f"{name:<24}" + "".join(f"{s['overall'][c]:>20.4f}" for c in cols))
+    if groups:
+        print(f"{bench.primary + ' per group':<24}" + "".join(f"{g:>20}" for g in groups))
+        for name, s in report["trackers"].items():
+            print(f"{name:<24}" + "".join(f"{s['per_group'][g][bench.primary]:>20.4f}" for g in groups))
     print(f"report: {files[1]}")
     return 0
 
