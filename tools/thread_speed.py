@@ -97,7 +97,7 @@ def main() -> None:
     print("| model | threads | load | median ms/frame (train: ms/step) | fps (train: it/s) | worst ms |")
     print("|---|---|---|---|---|---|")
     for model in args.models.split(","):
-        for busy in (0, args.busy):
+        for busy in dict.fromkeys((0, args.busy)):  # --busy 0: the idle cases once, not twice
             for threads in (int(t) for t in args.threads.split(",")):
                 r = run_case(model, threads, args.frames, busy)
                 load = "idle" if busy == 0 else f"{busy} busy loop(s)"

@@ -16,7 +16,7 @@ import torch
 
 from hrom.models import build_model
 from hrom.training.losses import TrackingLoss
-from hrom.training.schedule import set_backbone_trainable, set_train_mode
+from hrom.training.schedule import freeze_pretrained, set_train_mode
 
 
 def fake_batch(batch: int, anchors: int = 5, size: int = 25, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -41,8 +41,9 @@ def fake_batch(batch: int, anchors: int = 5, size: int = 25, seed: int = 0) -> d
 def measure(model_name: str, batch_size: int, iters: int, warmup: int, frozen: bool, device: str) -> float:
     torch.manual_seed(0)
     model = build_model(model_name, device)
-    set_backbone_trainable(model, not frozen)
-    set_train_mode(model, frozen)
+    pretrained = set(model.backbone.state_dict()) if frozen else set()  # warm-up: the whole backbone as if loaded
+    freeze_pretrained(model, pretrained, frozen)
+    set_train_mode(model, pretrained)
     criterion = TrackingLoss()
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-3, momentum=0.9, weight_decay=1e-4)
     batch = {k: v.to(device) for k, v in fake_batch(batch_size).items()}
