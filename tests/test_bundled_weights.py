@@ -14,7 +14,7 @@ DEMO = Path(__file__).resolve().parent.parent / "src" / "hrom" / "assets" / "dem
 # Mean IoU of the bundled weights on the 80-frame clip was measured at MEASURED_IOU (model card);
 # the threshold leaves a margin for BLAS / OpenCV differences between machines. A box left where
 # it started scores 0.086 on this clip, so the test fails for a tracker that does not follow.
-MEASURED_IOU = 0.663
+MEASURED_IOU = 0.670
 MIN_MEAN_IOU = 0.57
 
 
@@ -75,6 +75,9 @@ def test_release_hp_file_is_the_bundled_tracker_hp():
     root = Path(__file__).resolve().parent.parent / "configs" / "extra"
     shipped = resolve_tracker_config(checkpoint_hp=load_model(bundled_checkpoint()).tracker_hp)
     assert resolve_tracker_config(root / "hp_release.yaml") == shipped
+    # The per-epoch curves keep the settings they were logged with (penalty_k 0.3, the shipped value
+    # until the session-18 re-tune), so only the box-smoothing knobs must still match the release.
     curve = resolve_tracker_config(root / "hp_val_curve.yaml")
     assert curve.template_lr == 0 and curve.lost_score == 0
-    assert (curve.penalty_k, curve.window_influence, curve.lr) == (shipped.penalty_k, shipped.window_influence, shipped.lr)
+    assert (curve.window_influence, curve.lr) == (shipped.window_influence, shipped.lr)
+    assert curve.penalty_k == 0.3

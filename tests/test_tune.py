@@ -384,6 +384,15 @@ def test_saved_checkpoint_tracks_with_the_tuned_values(tuned, otb_root, tmp_path
                            sequences=["Crossing"], progress=False, save_checkpoint=again)
     assert result.ran == [f"k{best['penalty_k']:g}_w{best['window_influence']:g}_lr0.3"]
     assert read_checkpoint(again)["tracker_hp"] == {**summary["best_hp"], "lr": 0.3}
+    # tuned in two stages: the second record is `tune`, the first is kept in `previous_tunes`
+    def chain(extra: dict) -> list[dict]:
+        return [*extra.get("previous_tunes", []), extra["tune"]] if "tune" in extra else []
+
+    extra = read_checkpoint(again)["extra"]
+    assert extra["tune"]["searched"] == ["lr"] and extra["tune"]["trials"] == 1
+    assert extra["previous_tunes"] == chain(saved["extra"])
+    assert saved["extra"]["tune"]["searched"] == sorted(summary["space"]["ranges"])
+    assert saved["extra"].get("previous_tunes", []) == chain(read_checkpoint(src)["extra"])
     with pytest.raises(HromError, match="never modified"):
         tune_mod.tune(str(ckpt), "otb100", otb_root, tmp_path / "o3", SearchSpace({"lr": [0.4]}), partial=True,
                       progress=False, save_checkpoint=ckpt)

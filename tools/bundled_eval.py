@@ -6,6 +6,7 @@ AUC, precision at 20 px and fps per benchmark and over all sequences (sequence-w
 
     python tools/bundled_eval.py --out runs/bundled_eval            # bundled weights + OpenCV
     python tools/bundled_eval.py --trackers runs/x/checkpoints/epoch_05.pt kcf --out /tmp/e
+    python tools/bundled_eval.py --trackers hrom csrt --start-nudges 2 --out runs/be_nudged  # 3 runs each
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def main() -> int:
                     help="tracker specs for hrom eval run (default: bundled hrom and OpenCV's KCF, CSRT, Nano, Vit)")
     ap.add_argument("--hp", default=None, help="tracker hyper-parameters for hrom trackers")
     ap.add_argument("--out", default="runs/bundled_eval", help="results + reports folder")
+    ap.add_argument("--start-nudges", type=int, default=0, metavar="N",
+                    help="N more runs per sequence from nudged first boxes (hrom eval run --start-nudges); "
+                         "the table then shows the mean over the 1+N runs")
     args = ap.parse_args()
     if not DATA.is_dir():
         print(f"needs the real sequences in {DATA}", file=sys.stderr)
@@ -44,7 +48,8 @@ def main() -> int:
             name = names.setdefault(spec, Path(spec).stem if spec.endswith(".pt") else spec)
             extra = ["--hp", args.hp] if args.hp and spec not in ("kcf", "csrt", "mil", "nano", "vit") else []
             hrom("eval", "run", "--benchmark", bench, "--root", str(root), "--partial", "--tracker", spec,
-                 "--name", name, "--results", str(out / "results"), "--quiet", *extra)
+                 "--name", name, "--results", str(out / "results"), "--quiet", *extra,
+                 *(["--start-nudges", str(args.start_nudges)] if args.start_nudges else []))
         rep = out / "reports" / bench
         hrom("eval", "report", "--benchmark", bench, "--root", str(root), "--partial", "--results", str(out / "results"),
              "--trackers", *names.values(), "--out", str(rep))

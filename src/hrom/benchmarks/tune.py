@@ -372,15 +372,19 @@ def render_best_yaml(result: dict) -> str:
 
 def save_tuned_checkpoint(tracker: str, dest: Path, result: dict) -> Path:
     """A copy of the tracker's checkpoint whose ``tracker_hp`` is the best configuration (the
-    source file is only read); the tracker uses them whenever no --hp is given."""
+    source file is only read); the tracker uses them whenever no --hp is given. Tuning in stages
+    (a checkpoint tuned before as ``--tracker``) keeps the earlier records in ``previous_tunes``."""
     from hrom.models.checkpoint import atomic_torch_save, read_checkpoint
 
     ckpt = read_checkpoint(checkpoint_source(tracker))
     ckpt["tracker_hp"] = dict(result["best_hp"])
     best = result["ranking"][0]
     extra = dict(ckpt.get("extra") or {})
+    if "tune" in extra:
+        extra["previous_tunes"] = [*extra.get("previous_tunes", []), extra["tune"]]
     extra["tune"] = {"benchmark": result["benchmark"], "metric": result["metric"], "score": best["score"],
-                     "sequences": len(result["sequences"]), "trials": len(result["ranking"]), "trial": best["trial"]}
+                     "sequences": len(result["sequences"]), "trials": len(result["ranking"]), "trial": best["trial"],
+                     "searched": sorted(result["space"]["ranges"])}
     ckpt["extra"] = extra
     return atomic_torch_save(ckpt, dest)
 
