@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 SEQUENCES = {"OTB100": 7, "VOT2018_OPE": 1, "UAV123_10fps": 1}
 
 
-def _run(tmp_path: Path, *args: str) -> str:
+def _run(*args: str) -> str:
     env = dict(os.environ, OMP_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, str(REPO / "tools" / "bundled_eval.py"), "--trackers", "kcf", *args],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
@@ -31,11 +31,11 @@ def _all_auc(stdout: str) -> float:
 
 
 def test_bundled_eval_table_and_nudged_runs(shared_dir, tmp_path):
-    plain = _run(tmp_path, "--out", str(tmp_path / "plain"))
+    plain = _run("--out", str(tmp_path / "plain"))
     # KCF is deterministic: its all-sequence AUC is the README table's figure
     assert _all_auc(plain) == 0.233
 
-    nudged = _run(tmp_path, "--out", str(tmp_path / "nudged"), "--start-nudges", "1")
+    nudged = _run("--out", str(tmp_path / "nudged"), "--start-nudges", "1")
     for bench, n in SEQUENCES.items():
         folder = tmp_path / "nudged" / "results" / bench / "kcf"
         assert json.loads((folder / "hrom_run.json").read_text())["start_nudges"] == 1
