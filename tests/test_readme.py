@@ -145,11 +145,15 @@ def _commands(code: str) -> list[tuple[int, str]]:
 def _hrom_argv(command: str) -> list[str] | None:
     """The arguments after ``hrom`` when the command runs hrom, else None."""
     tokens = shlex.split(command, comments=True)
+    # a redirection or a trailing `&` ends the command; `VAR=value` and `nohup` in front start it
+    end = next((i for i, t in enumerate(tokens) if t == "&" or re.match(r"^\d*>", t)), len(tokens))
+    tokens = tokens[:end]
+    first = next((i for i, t in enumerate(tokens) if not re.match(r"^\w+=", t) and t != "nohup"), len(tokens))
     for i, tok in enumerate(tokens):
         if tok in ("&&", "||", ";", "|"):
             return None  # compound lines run other tools first (venv, pip)
-        if i == 0 and (tok == "hrom" or tok.endswith("/bin/hrom")):
-            return tokens[1:]
+        if i == first and (tok == "hrom" or tok.endswith("/bin/hrom")):
+            return tokens[i + 1:]
         if tok == "-m" and i + 1 < len(tokens) and tokens[i + 1] == "hrom":
             return tokens[i + 2:]
     return None
